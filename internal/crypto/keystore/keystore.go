@@ -1,0 +1,240 @@
+package keystore
+
+import (
+	"context"
+	"crypto"
+	cryptorand "crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/netid/netid/internal/crypto/suite"
+)
+
+// Purpose says what a key is for. A key serves exactly one purpose.
+type Purpose string
+
+const (
+	// TokenSigning keys sign OIDC ID tokens and JWTs. They are always ECDSA
+	// P-256 (JOSE "ES256"), whatever the suite, so that every OIDC library
+	// verifies the tokens (RFC 7518 section 3.4).
+	TokenSigning Purpose = "token-signing"
+	// CA keys sign internet certificates, CRLs and OCSP responses (suite
+	// signature algorithm).
+	CA Purpose = "ca"
+	// LogSigning keys sign transparency-log checkpoints (suite signature
+	// algorithm).
+	LogSigning Purpose = "log-signing"
+	// BlindIndex keys are 32-byte keys of the suite MAC, for blind indexes
+	// and pairwise subjects.
+	BlindIndex Purpose = "blind-index"
+	// KeyEncryption keys (KEKs) wrap per-resident data keys with the suite
+	// AEAD.
+	KeyEncryption Purpose = "key-encryption"
+	// Cookie keys are 32-byte keys of the suite MAC that authenticate
+	// session and CSRF cookies.
+	Cookie Purpose = "cookie"
+)
+
+// Purposes lists every purpose, in the order Bootstrap creates keys.
+func Purposes() []Purpose {
+	return []Purpose{TokenSigning, CA, LogSigning, BlindIndex, KeyEncryption, Cookie}
+}
+
+// State is where a key is in its life.
+type State string
+
+const (
+	// StateActive keys do new work: sign, MAC, wrap. Check wants exactly
+	// one active key per purpose.
+	StateActive State = "active"
+	// StateRetiring keys no longer do new work but still verify, MAC for
+	// comparison, unwrap, and sign what must come from them (a CRL for the
+	// certificates a retiring CA key issued).
+	StateRetiring State = "retiring"
+	// StateRetired keys do nothing. Their metadata, and the public key of a
+	// signing key, are kept for audit; their secret material is destroyed.
+	StateRetired State = "retired"
+)
+
+// AlgES256 is the algorithm of TokenSigning keys: ECDSA P-256 with SHA-256
+// as JOSE names it (RFC 7518 section 3.1).
+const AlgES256 = "ES256"
+
+// Meta describes a key without its material.
+type Meta struct {
+	// ID is random and URL-safe: the purpose, a dash and 24 hex digits. It
+	// is the JOSE "kid" of token-signing keys and is stored next to every
+	// wrapped data key and blind index.
+	ID      string  `json:"id"`
+	Purpose Purpose `json:"purpose"`
+	// Algorithm is AlgES256 or one of the suite algorithm names:
+	// "ecdsa-p256", "sm2", "hmac-sha256", "hmac-sm3", "aes-256-gcm",
+	// "sm4-gcm".
+	Algorithm string    `json:"algorithm"`
+	State     State     `json:"state"`
+	Created   time.Time `json:"created"`
+	// StateChanged is when State last changed (Created for a key never
+	// rotated out).
+	StateChanged time.Time `json:"state_changed"`
+}
+
+// PublicKey is a verification key with its metadata, as JWKS publishes it.
+type PublicKey struct {
+	Meta
+	Key crypto.PublicKey
+}
+
+// idPattern is what a key id may look like; it keeps ids safe as file names
+// and URL path segments.
+var idPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}-[0-9a-f]{24}$`)
+
+// ValidID reports whether id has the form of a key id.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+// newID returns a fresh random id for a key of purpose p. It contains no
+// information about the key material.
+func newID(p Purpose, r io.Reader) (string, error) {
+	b := make([]byte, 12)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", fmt.Errorf("keystore: key id: %w", err)
+	}
+	return string(p) + "-" + hex.EncodeToString(b), nil
+}
+
+// Option configures a Store.
+type Option func(*options)
+
+type options struct {
+	now  func() time.Time
+	rand io.Reader
+}
+
+// WithClock sets the clock used for creation and state-change times.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithRand sets the randomness used for key ids, key generation and nonces
+// of the file backend. Tests use it; production keeps crypto/rand.
+func WithRand(r io.Reader) Option { return func(o *options) { o.rand = r } }
+
+func buildOptions(opts []Option) options {
+	o := options{now: time.Now, rand: cryptorand.Reader}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Store is netid's key store. It keeps the metadata of every key and hands
+// out capabilities (a crypto.Signer, a MAC, wrapping), never raw secret
+// material, so that a Backend may keep keys in a hardware module. It is safe
+// for concurrent use.
+type Store struct {
+	backend Backend
+	suite   suite.Suite
+	now     func() time.Time
+	rand    io.Reader
+
+	mu   sync.RWMutex
+	keys map[string]Meta
+}
+
+// New returns a Store over backend, for suite s, and loads the backend's
+// keys. It does not create keys: call Bootstrap on first start, then Check.
+func New(ctx context.Context, backend Backend, s suite.Suite, opts ...Option) (*Store, error) {
+	o := buildOptions(opts)
+	st := &Store{backend: backend, suite: s, now: o.now, rand: o.rand}
+	if err := st.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// OpenDir opens the file-backed key store in dir, creating dir (mode 0700)
+// if it does not exist. It refuses a directory or key file that group or
+// others may read or write, naming the file and the chmod that fixes it.
+func OpenDir(dir string, s suite.Suite, opts ...Option) (*Store, error) {
+	o := buildOptions(opts)
+	b, err := openFileBackend(dir, o.rand)
+	if err != nil {
+		return nil, err
+	}
+	return New(context.Background(), b, s, opts...)
+}
+
+// Suite returns the suite the store was opened with.
+func (s *Store) Suite() suite.Suite { return s.suite }
+
+// List returns the metadata of the keys of purpose p (every key if p is
+// ""), oldest first, whatever their state.
+func (s *Store) List(p Purpose) []Meta {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Meta
+	for _, m := range s.keys {
+		if p == "" || m.Purpose == p {
+			out = append(out, m)
+		}
+	}
+	sortMetas(out)
+	return out
+}
+
+// sortMetas orders keys oldest first, by id among equals.
+func sortMetas(ms []Meta) {
+	slices.SortFunc(ms, func(a, b Meta) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+}
+
+// meta returns the metadata of key id, checking that it is of purpose kind
+// k and usable (not retired).
+func (s *Store) meta(id string, k kind) (Meta, error) {
+	s.mu.RLock()
+	m, ok := s.keys[id]
+	s.mu.RUnlock()
+	switch {
+	case !ok:
+		return Meta{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	case kindOf(m.Purpose) != k:
+		return Meta{}, fmt.Errorf("%w: key %s is a %s key, not a %s key", ErrWrongPurpose, id, m.Purpose, k)
+	case m.State == StateRetired:
+		return Meta{}, fmt.Errorf("%w: %s", ErrRetired, id)
+	}
+	return m, nil
+}
+
+// active returns the active key of purpose p. Should there be several (two
+// nodes rotated at once without a shared lock), the newest wins and Check
+// reports the anomaly.
+func (s *Store) active(p Purpose) (Meta, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var best Meta
+	found := false
+	for _, m := range s.keys {
+		if m.Purpose != p || m.State != StateActive {
+			continue
+		}
+		if !found || m.Created.After(best.Created) || (m.Created.Equal(best.Created) && m.ID > best.ID) {
+			best, found = m, true
+		}
+	}
+	if !found {
+		return Meta{}, fmt.Errorf("%w: purpose %s", ErrNoActiveKey, p)
+	}
+	return best, nil
+}

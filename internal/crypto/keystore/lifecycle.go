@@ -1,0 +1,195 @@
+package keystore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Reload re-reads the backend: keys created, rotated or retired by another
+// process sharing it (several nodes on one key directory) become visible.
+// Nodes call it periodically and after an operator rotates.
+func (s *Store) Reload(ctx context.Context) error {
+	metas, err := s.backend.Load(ctx)
+	if err != nil {
+		return err
+	}
+	keys := make(map[string]Meta, len(metas))
+	for _, m := range metas {
+		if err := checkMeta(m); err != nil {
+			return err
+		}
+		if _, dup := keys[m.ID]; dup {
+			return fmt.Errorf("keystore: key id %s appears twice", m.ID)
+		}
+		keys[m.ID] = m
+	}
+	s.mu.Lock()
+	s.keys = keys
+	s.mu.Unlock()
+	return nil
+}
+
+// locked runs fn holding the backend lock, after reloading, so that fn
+// decides on the state every process sees.
+func (s *Store) locked(ctx context.Context, fn func() error) error {
+	unlock, err := s.backend.Lock(ctx)
+	if err != nil {
+		return fmt.Errorf("keystore: lock: %w", err)
+	}
+	defer unlock()
+	if err := s.Reload(ctx); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// actives returns the active keys of purpose p, newest first.
+func (s *Store) actives(p Purpose) []Meta {
+	var out []Meta
+	for _, m := range s.List(p) {
+		if m.State == StateActive {
+			out = append([]Meta{m}, out...)
+		}
+	}
+	return out
+}
+
+// generate creates, persists and records an active key of purpose p.
+func (s *Store) generate(ctx context.Context, p Purpose) (Meta, error) {
+	id, err := newID(p, s.rand)
+	if err != nil {
+		return Meta{}, err
+	}
+	now := s.now().UTC().Round(0)
+	m := Meta{ID: id, Purpose: p, Algorithm: algorithmFor(p, s.suite), State: StateActive, Created: now, StateChanged: now}
+	if err := s.backend.Generate(ctx, m); err != nil {
+		return Meta{}, fmt.Errorf("keystore: generate %s key: %w", p, err)
+	}
+	s.mu.Lock()
+	s.keys[id] = m
+	s.mu.Unlock()
+	return m, nil
+}
+
+// setState persists and records a state change.
+func (s *Store) setState(ctx context.Context, m Meta, state State) (Meta, error) {
+	now := s.now().UTC().Round(0)
+	if err := s.backend.SetState(ctx, m.ID, state, now); err != nil {
+		return Meta{}, fmt.Errorf("keystore: key %s to %s: %w", m.ID, state, err)
+	}
+	m.State, m.StateChanged = state, now
+	s.mu.Lock()
+	s.keys[m.ID] = m
+	s.mu.Unlock()
+	return m, nil
+}
+
+// Bootstrap makes the store ready: it creates an active key for every
+// purpose that has none (first start on an empty directory) and, should a
+// purpose have several active keys (a crash in the middle of Rotate), moves
+// all but the newest to retiring. It returns the keys it created. It is
+// idempotent and safe to run on several nodes at once.
+func (s *Store) Bootstrap(ctx context.Context) ([]Meta, error) {
+	var created []Meta
+	err := s.locked(ctx, func() error {
+		for _, p := range Purposes() {
+			act := s.actives(p)
+			if len(act) == 0 {
+				m, err := s.generate(ctx, p)
+				if err != nil {
+					return err
+				}
+				created = append(created, m)
+				continue
+			}
+			for _, extra := range act[1:] {
+				if _, err := s.setState(ctx, extra, StateRetiring); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return created, err
+}
+
+// Rotate creates a new active key for purpose p, with the suite's current
+// algorithm, and moves the previous active key to retiring: it still
+// verifies, unwraps and MACs for comparison, but does no new work. The new
+// key is persisted before the old one is demoted, so the purpose is never
+// without an active key.
+func (s *Store) Rotate(ctx context.Context, p Purpose) (Meta, error) {
+	if kindOf(p) == "" {
+		return Meta{}, fmt.Errorf("keystore: unknown purpose %q", p)
+	}
+	var m Meta
+	err := s.locked(ctx, func() error {
+		old := s.actives(p)
+		var err error
+		if m, err = s.generate(ctx, p); err != nil {
+			return err
+		}
+		for _, o := range old {
+			if _, err := s.setState(ctx, o, StateRetiring); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return m, err
+}
+
+// Retire moves retiring key id to retired: it no longer signs, verifies,
+// MACs or unwraps, and its secret material is destroyed; its metadata and
+// public key stay. An active key cannot be retired (rotate first: ErrState);
+// retiring a retired key does nothing.
+//
+// Retiring a KEK makes every data key still wrapped by it unreadable: re-wrap
+// them first (package envelope, Rewrap and KEKInUse).
+func (s *Store) Retire(ctx context.Context, id string) (Meta, error) {
+	var m Meta
+	err := s.locked(ctx, func() error {
+		s.mu.RLock()
+		cur, ok := s.keys[id]
+		s.mu.RUnlock()
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: %q", ErrNotFound, id)
+		case cur.State == StateRetired:
+			m = cur
+			return nil
+		case cur.State == StateActive:
+			return fmt.Errorf("%w: key %s is active; rotate %s first", ErrState, id, cur.Purpose)
+		}
+		var err error
+		m, err = s.setState(ctx, cur, StateRetired)
+		return err
+	})
+	return m, err
+}
+
+// Check reports whether the store is ready to serve: every purpose has
+// exactly one active key, of the algorithm the suite wants for it. The error
+// wraps ErrNotReady and lists every problem.
+func (s *Store) Check() error {
+	var errs []error
+	for _, p := range Purposes() {
+		act := s.actives(p)
+		switch {
+		case len(act) == 0:
+			errs = append(errs, fmt.Errorf("purpose %s has no active key (run bootstrap)", p))
+			continue
+		case len(act) > 1:
+			errs = append(errs, fmt.Errorf("purpose %s has %d active keys (run bootstrap to keep the newest)", p, len(act)))
+		}
+		if want := algorithmFor(p, s.suite); act[0].Algorithm != want {
+			errs = append(errs, fmt.Errorf("purpose %s: active key %s is %s but suite %s wants %s (rotate %s)",
+				p, act[0].ID, act[0].Algorithm, s.suite.Name(), want, p))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrNotReady, errors.Join(errs...))
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+//go:build unix
+
+package keystore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+	"time"
+)
+
+// dirLock is an exclusive flock(2) on a lock file in the key directory. It
+// excludes other processes and other Stores of this process alike, since
+// each acquire opens the file anew (flock locks belong to the open file
+// description).
+type dirLock struct{ path string }
+
+// acquire waits for the lock until ctx is done, polling, since flock has no
+// timeout of its own.
+func (l dirLock) acquire(ctx context.Context) (func(), error) {
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, fileMode)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				f.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
