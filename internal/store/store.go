@@ -1,6 +1,3 @@
-// Package store holds what every storage engine and every domain package
-// agree on: the sentinel errors and the transaction runner. It imports no
-// engine and no domain package, so domain packages may depend on it freely.
 package store
 
 import (

@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/netid/netid/internal/store"
+)
+
+// Store implements every domain store interface on one database/sql
+// handle. Engine packages (internal/store/sqlite, internal/store/postgres)
+// open it; domain packages only ever see it through their own Store
+// interfaces and store.TxRunner.
+type Store struct {
+	db         *sql.DB
+	d          Dialect
+	migrations []migration
+	now        func() time.Time
+	retry      retryPolicy
+}
+
+var _ store.TxRunner = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the Store read the time from now instead of time.Now. The
+// only time the store takes for itself is when a migration was applied;
+// domain methods receive their times from the caller.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) { s.now = now }
+}
+
+// WithRetry sets how InTx (and a single statement outside a transaction)
+// retries after a transient conflict: at most attempts runs in all, waiting
+// between runs a random time up to base*2^(run-1), capped at max. Values
+// below 1 (attempts) or 0 (durations) keep the defaults: 10 attempts, 2ms,
+// 250ms.
+func WithRetry(attempts int, base, max time.Duration) Option {
+	return func(s *Store) {
+		if attempts >= 1 {
+			s.retry.attempts = attempts
+		}
+		if base > 0 {
+			s.retry.base = base
+		}
+		if max > 0 {
+			s.retry.max = max
+		}
+	}
+}
+
+// WithMigrations replaces the dialect's migrations with those in fsys (same
+// file name rules). Tests use it to exercise Migrate with migrations that
+// fail.
+func WithMigrations(fsys fs.FS) Option {
+	return func(s *Store) { s.d.Migrations = fsys }
+}
+
+// New returns a Store over db, an open handle of the engine d describes.
+// The Store owns db: Close closes it. New does not touch the database; call
+// Migrate or PendingMigrations next.
+func New(db *sql.DB, d Dialect, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil database handle")
+	}
+	s := &Store{db: db, d: d, now: time.Now, retry: defaultRetry}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.d.validate(); err != nil {
+		return nil, err
+	}
+	ms, err := loadMigrations(s.d.Migrations)
+	if err != nil {
+		return nil, err
+	}
+	s.migrations = ms
+	return s, nil
+}
+
+// Engine returns the engine name: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.d.Name }
+
+// Ping checks that the engine answers, for readiness probes. Any failure
+// wraps store.ErrUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping %s: %w: %w", s.d.Name, store.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Close closes the database handle. Calls in flight may fail.
+func (s *Store) Close() error {
+	return s.db.Close()
+}
+
+// Classify reports what err, an error from this store's engine or from a
+// store method, means to the store.
+func (s *Store) Classify(err error) Class { return s.d.Classify(err) }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q returns the transaction that ctx carries for this store, or the pool.
+// Every statement of every method goes through it, which is how a method
+// joins the caller's InTx.
+func (s *Store) q(ctx context.Context) querier {
+	if tx := s.txFrom(ctx); tx != nil {
+		return tx
+	}
+	return s.db
+}
+
+// do runs fn, the body of one store method, and wraps its error for the
+// caller. Inside a transaction fn runs once: a retryable error must abort
+// the whole transaction, and InTx retries that. Outside one, fn runs as
+// autocommit statements and is retried on its own, so fn must be safe to
+// run again after a retryable failure (a failed statement wrote nothing).
+func (s *Store) do(ctx context.Context, op string, fn func(q querier) error) error {
+	if tx := s.txFrom(ctx); tx != nil {
+		return s.wrap(op, fn(tx))
+	}
+	return s.wrap(op, s.withRetry(ctx, func() error { return fn(s.db) }))
+}
+
+// wrap prefixes err with the operation and maps the engine's meaning onto
+// the store sentinels. The driver error stays in the chain, so that InTx
+// can still classify it and so that logs show the cause.
+func (s *Store) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch s.d.Classify(err) {
+	case ClassConflict:
+		if !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("sqlstore: %s: %w: %w", op, store.ErrConflict, err)
+		}
+	case ClassUnavailable:
+		if !errors.Is(err, store.ErrUnavailable) {
+			return fmt.Errorf("sqlstore: %s: %w: %w", op, store.ErrUnavailable, err)
+		}
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// rowsAffected returns how many rows res changed.
+func rowsAffected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// micros converts t to what the schema stores: microseconds since the Unix
+// epoch. Both engines keep a 64-bit integer exactly, so a time written by
+// one node reads back identically on every node and engine.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros is the inverse of micros, in UTC.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
