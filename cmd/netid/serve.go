@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/netid/netid/internal/httpapi"
+)
+
+type serveFlags struct {
+	storage         storageFlags
+	log             logFlags
+	addr            string
+	noAutoMigrate   bool
+	maxBodyBytes    int64
+	timeouts        httpapi.Timeouts
+	readyTimeout    time.Duration
+}
+
+func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
+	var f serveFlags
+	fs := flag.NewFlagSet("netid serve", flag.ContinueOnError)
+	f.storage.register(fs)
+	f.log.register(fs)
+	def := httpapi.DefaultTimeouts()
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`address` to listen on (host:port)")
+	fs.BoolVar(&f.noAutoMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind, instead of migrating it (run netid migrate first)")
+	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", httpapi.DefaultConfig().MaxBodyBytes, "largest request body accepted, in `bytes` (larger: 413)")
+	fs.DurationVar(&f.timeouts.ReadHeader, "read-header-timeout", def.ReadHeader, "time allowed to send request headers (against slow clients)")
+	fs.DurationVar(&f.timeouts.Read, "read-timeout", def.Read, "time allowed to send a whole request")
+	fs.DurationVar(&f.timeouts.Write, "write-timeout", def.Write, "time allowed from request headers to the end of the response")
+	fs.DurationVar(&f.timeouts.Idle, "idle-timeout", def.Idle, "how long an idle keep-alive connection is kept")
+	fs.DurationVar(&f.timeouts.Shutdown, "shutdown-timeout", def.Shutdown, "grace period for in-flight requests after SIGTERM")
+	fs.DurationVar(&f.readyTimeout, "ready-timeout", httpapi.DefaultConfig().ReadyTimeout, "time allowed to each /readyz check")
+	return newCommand(&ffcli.Command{
+		Name:       "serve",
+		ShortUsage: "netid serve [flags]",
+		ShortHelp:  "run the netid service",
+		LongHelp: `Run the netid service.
+
+On first start in an empty data dir, serve creates the service keys (one
+active key per purpose: token signing, certificate authority, log signing,
+blind index, key encryption, cookies) and the embedded SQLite database.
+With --database-url it uses PostgreSQL instead; keys stay in the data dir.
+The database schema is migrated at start unless --no-auto-migrate is set.
+
+Endpoints: /healthz (alive), /readyz (store reachable and keys loaded),
+/metrics (Prometheus). SIGTERM or SIGINT stops accepting connections and
+lets in-flight requests finish within --shutdown-timeout.`,
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return exitError{code: exitUsage, msg: fmt.Sprintf("serve takes no arguments, got %q", args)}
+			}
+			return runServe(ctx, f, stderr)
+		},
+	})
+}
+
+func (f *serveFlags) validate() error {
+	errs := append(f.storage.validate(), f.log.validate()...)
+	if _, _, err := net.SplitHostPort(f.addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr (%s): %q is not host:port", env("addr"), f.addr))
+	}
+	if f.maxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("--max-body-bytes (%s) must be at least 1024", env("max-body-bytes")))
+	}
+	for name, d := range map[string]time.Duration{
+		"read-header-timeout": f.timeouts.ReadHeader, "read-timeout": f.timeouts.Read,
+		"write-timeout": f.timeouts.Write, "idle-timeout": f.timeouts.Idle,
+		"shutdown-timeout": f.timeouts.Shutdown, "ready-timeout": f.readyTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("--%s (%s) must be positive", name, env(name)))
+		}
+	}
+	return configErrors(errs)
+}
+
+func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	log := f.log.logger(stderr)
+	svc, err := openService(ctx, f.storage, log, !f.noAutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	cfg := httpapi.Config{MaxBodyBytes: f.maxBodyBytes, ReadyTimeout: f.readyTimeout}
+	srv := httpapi.New(cfg, log,
+		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "store", Check: svc.store.Ping}),
+		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "keys", Check: func(context.Context) error { return svc.keys.Check() }}),
+	)
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", f.addr, err)
+	}
+	log.Info("netid serving", "addr", ln.Addr().String(), "suite", f.storage.suite,
+		"store", svc.store.Engine(), "data_dir", f.storage.dataDir, "version", version)
+	if err := httpapi.Run(ctx, ln, srv, f.timeouts, log); err != nil {
+		if errors.Is(err, httpapi.ErrShutdownTimeout) {
+			log.Warn("shutdown grace period ran out; remaining requests were cut off")
+		}
+		return err
+	}
+	return nil
+}
+
