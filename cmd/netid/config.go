@@ -148,4 +148,3 @@ func ensureDataDir(dir string) error {
 	}
 	return nil
 }
-

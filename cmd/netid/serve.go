@@ -15,13 +15,13 @@ import (
 )
 
 type serveFlags struct {
-	storage         storageFlags
-	log             logFlags
-	addr            string
-	noAutoMigrate   bool
-	maxBodyBytes    int64
-	timeouts        httpapi.Timeouts
-	readyTimeout    time.Duration
+	storage       storageFlags
+	log           logFlags
+	addr          string
+	noAutoMigrate bool
+	maxBodyBytes  int64
+	timeouts      httpapi.Timeouts
+	readyTimeout  time.Duration
 }
 
 func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -115,4 +115,3 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	return nil
 }
-

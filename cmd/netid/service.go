@@ -99,4 +99,3 @@ func openService(ctx context.Context, f storageFlags, log *slog.Logger, migrate 
 	}
 	return &service{suite: s, store: st, keys: keys}, nil
 }
-
