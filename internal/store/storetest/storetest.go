@@ -46,6 +46,12 @@ func Run(t *testing.T, e Engine) {
 		{"ThrottleWindow", testThrottleWindow},
 		{"ThrottleResetPrune", testThrottleResetPrune},
 		{"ThrottleInTx", testThrottleInTx},
+		{"PhoneChallengeCRUD", testPhoneChallengeCRUD},
+		{"PhoneChallengeValidation", testPhoneChallengeValidation},
+		{"PhoneChallengeUpdate", testPhoneChallengeUpdate},
+		{"PhoneChallengeDeletePrune", testPhoneChallengeDeletePrune},
+		{"PhoneChallengeInTx", testPhoneChallengeInTx},
+		{"PhoneVerifier", testPhoneVerifier},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
@@ -61,6 +67,10 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentPutDataKey", testConcurrentPutDataKey},
 		{"ConcurrentThrottleHit", testConcurrentThrottleHit},
 		{"ConcurrentThrottleHitInTx", testConcurrentThrottleHitInTx},
+		{"ConcurrentCreatePhoneChallenge", testConcurrentCreatePhoneChallenge},
+		{"ConcurrentPhoneChallengeCAS", testConcurrentPhoneChallengeCAS},
+		{"ConcurrentPhoneChallengeUpdateInTx", testConcurrentPhoneChallengeUpdateInTx},
+		{"ConcurrentPhoneVerify", testConcurrentPhoneVerify},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 	}
 	for _, tt := range tests {
