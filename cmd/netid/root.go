@@ -155,6 +155,8 @@ Run "netid <command> --help" for a command's flags.`,
 	root.Subcommands = []*ffcli.Command{
 		newServeCommand(stdout, stderr),
 		newMigrateCommand(stdout, stderr),
+		newDocumentCommand(stdout, stderr),
+		newTestdocCommand(stdout),
 		newVersionCommand(stdout),
 	}
 	walk(root, func(c *ffcli.Command) {
