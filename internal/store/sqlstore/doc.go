@@ -18,6 +18,7 @@
 //	dialect.go    Dialect and error classes
 //	datakeys.go   envelope.Store (wrapped per-resident data keys)
 //	throttle.go   throttle.Store (attempt counters)
+//	certificates.go credential.CertStore (internet certificates, CA certificates, CRL numbers)
 //	phone.go      phone.Store (one-time phone code challenges)
 //
 // # Adding an aggregate
