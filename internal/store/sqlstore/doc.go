@@ -20,6 +20,7 @@
 //	throttle.go   throttle.Store (attempt counters)
 //	certificates.go credential.CertStore (internet certificates, CA certificates, CRL numbers)
 //	phone.go      phone.Store (one-time phone code challenges)
+//	enrol*.go     enrol.Store (enrolments, residents, identity anchors, internet numbers, guardians, registrars)
 //
 // # Adding an aggregate
 //

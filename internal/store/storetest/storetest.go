@@ -58,6 +58,13 @@ func Run(t *testing.T, e Engine) {
 		{"PhoneChallengeDeletePrune", testPhoneChallengeDeletePrune},
 		{"PhoneChallengeInTx", testPhoneChallengeInTx},
 		{"PhoneVerifier", testPhoneVerifier},
+		{"EnrolmentCRUD", testEnrolmentCRUD},
+		{"EnrolmentExpiry", testEnrolmentExpiry},
+		{"ResidentCRUD", testResidentCRUD},
+		{"IdentityAnchorUnique", testIdentityAnchorUnique},
+		{"InternetNumbers", testInternetNumbers},
+		{"GuardianLinks", testGuardianLinks},
+		{"Registrars", testRegistrars},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
@@ -80,6 +87,8 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentPhoneChallengeCAS", testConcurrentPhoneChallengeCAS},
 		{"ConcurrentPhoneChallengeUpdateInTx", testConcurrentPhoneChallengeUpdateInTx},
 		{"ConcurrentPhoneVerify", testConcurrentPhoneVerify},
+		{"ConcurrentEnrolment", testConcurrentEnrolment},
+		{"ConcurrentEnrolmentUpdate", testConcurrentEnrolmentUpdate},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 	}
 	for _, tt := range tests {

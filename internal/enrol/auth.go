@@ -1,0 +1,175 @@
+package enrol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/netid/netid/internal/credential"
+	"github.com/netid/netid/internal/store"
+	"github.com/netid/netid/internal/throttle"
+)
+
+// ErrAccountPending is returned by AuthenticateResident, after a correct
+// password only, for a minor's account waiting for a guardian's approval.
+var ErrAccountPending = errors.New("your account is waiting for your guardian's approval")
+
+// allow counts one attempt of kind value (an address, an account) against
+// lim and returns a *ThrottledError when it is over the limit.
+func (s *Service) allow(ctx context.Context, lim *throttle.Limiter, kind, value string) error {
+	key, err := s.throttleKey(ctx, kind, value)
+	if err != nil {
+		return err
+	}
+	ok, wait, err := lim.Allow(ctx, key)
+	if err != nil {
+		return fmt.Errorf("enrol: throttle: %w", err)
+	}
+	if !ok {
+		return &ThrottledError{RetryAfter: wait}
+	}
+	return nil
+}
+
+// AuthenticateResident checks an internet number and password, for the
+// HTTP layer's login of a guardian (and of residents generally). Attempts
+// are limited per client address and per account (ErrThrottled, counted
+// before the password is checked, so a blocked guesser learns nothing).
+// Every failure is ErrBadCredentials, whether the number is malformed,
+// unknown or the password wrong; for an unknown account it spends the time
+// of a real verification (password.Hasher.DummyVerify), so that timing does
+// not tell which numbers exist. A correct password on a pending minor's
+// account gives ErrAccountPending. password.ErrBusy passes through: the
+// service is overloaded and the attempt did not count as a wrong password.
+func (s *Service) AuthenticateResident(ctx context.Context, internetNumber, password, clientAddr string) (Account, error) {
+	if clientAddr == "" {
+		return Account{}, fmt.Errorf("%w: no client address", ErrInvalidRequest)
+	}
+	if err := s.allow(ctx, s.loginAddress, "address", clientAddr); err != nil {
+		return Account{}, err
+	}
+	number, perr := credential.ParseInternetNumber(internetNumber)
+	account := string(number)
+	if perr != nil {
+		// Still one counter per typed value, so a malformed number is no
+		// way around the per-account limit.
+		account = "malformed:" + strings.ToUpper(strings.TrimSpace(internetNumber))
+	}
+	if err := s.allow(ctx, s.loginAccount, "account", account); err != nil {
+		return Account{}, err
+	}
+	var r ResidentRecord
+	err := perr
+	if err == nil {
+		r, err = s.d.Store.ResidentByNumber(ctx, string(number))
+	}
+	if err != nil {
+		if perr == nil && !errors.Is(err, store.ErrNotFound) {
+			return Account{}, err
+		}
+		if derr := s.d.Hasher.DummyVerify(ctx, password); derr != nil {
+			return Account{}, derr
+		}
+		return Account{}, ErrBadCredentials
+	}
+	ok, rehash, err := s.d.Hasher.Verify(ctx, password, r.PasswordHash)
+	if err != nil {
+		return Account{}, fmt.Errorf("enrol: verify password: %w", err)
+	}
+	if !ok {
+		return Account{}, ErrBadCredentials
+	}
+	if key, err := s.throttleKey(ctx, "account", account); err == nil {
+		if err := s.loginAccount.Reset(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "login counter reset failed", "err", err)
+		}
+	}
+	if rehash {
+		s.rehash(ctx, r, password)
+	}
+	if r.Status == StatusPendingGuardian {
+		return Account{}, ErrAccountPending
+	}
+	if r.Status != StatusActive {
+		return Account{}, ErrBadCredentials
+	}
+	return accountOf(r), nil
+}
+
+// rehash stores a fresh hash of a password that verified against a hash of
+// older parameters. Failure is logged, not fatal: the login succeeded.
+func (s *Service) rehash(ctx context.Context, r ResidentRecord, password string) {
+	h, err := s.d.Hasher.Hash(ctx, password)
+	if err == nil {
+		n := r
+		n.PasswordHash, n.UpdatedAt, n.Version = h, s.now().UTC().Truncate(time.Microsecond), r.Version+1
+		err = s.d.Store.UpdateResident(ctx, r.Version, n)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password rehash failed", "resident", r.ID, "err", err)
+	}
+}
+
+// accountOf is the public view of a resident.
+func accountOf(r ResidentRecord) Account {
+	return Account{
+		ID: r.ID, InternetNumber: credential.InternetNumber(r.InternetNumber), Status: r.Status,
+		Pathway: r.Pathway, AssuranceCeiling: r.Ceiling, PhoneLogin: len(r.PhoneIndex) > 0,
+		FaceTemplate: len(r.Template) > 0, Created: r.CreatedAt,
+	}
+}
+
+// Resident returns the account of resident id, or ErrNotFound.
+func (s *Service) Resident(ctx context.Context, id string) (Account, error) {
+	r, err := s.d.Store.Resident(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Account{}, ErrNotFound
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	return accountOf(r), nil
+}
+
+// CreateRegistrar creates a registrar account for the operator and returns
+// its id and its secret token, shown once (only a hash is stored). name is
+// the officer's or office's name, for the record.
+func (s *Service) CreateRegistrar(ctx context.Context, name string) (id, token string, err error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 256 {
+		return "", "", fmt.Errorf("%w: registrar name must be 1 to 256 bytes", ErrInvalidRequest)
+	}
+	if id, err = s.randomString(idBytes); err != nil {
+		return "", "", err
+	}
+	if token, err = s.randomString(tokenBytes); err != nil {
+		return "", "", err
+	}
+	err = s.d.Store.CreateRegistrar(ctx, RegistrarRecord{
+		ID: id, Name: name, TokenHash: s.hashSecret(token), CreatedAt: s.now().UTC().Truncate(time.Microsecond),
+	})
+	if err != nil {
+		return "", "", err
+	}
+	s.log.InfoContext(ctx, "registrar created", "registrar", id)
+	return id, token, nil
+}
+
+// AuthenticateRegistrar returns the registrar whose token this is, or
+// ErrUnauthorized. The token is looked up by its hash; being 256 random
+// bits, it cannot be guessed, so the lookup needs no throttle of its own.
+func (s *Service) AuthenticateRegistrar(ctx context.Context, token string) (Registrar, error) {
+	if token == "" {
+		return Registrar{}, ErrUnauthorized
+	}
+	r, err := s.d.Store.RegistrarByTokenHash(ctx, s.hashSecret(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return Registrar{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Registrar{}, err
+	}
+	return Registrar{ID: r.ID, Name: r.Name, Created: r.CreatedAt}, nil
+}

@@ -1,0 +1,56 @@
+package enrol
+
+import (
+	"context"
+	"errors"
+
+	"github.com/netid/netid/internal/document"
+	"github.com/netid/netid/internal/store"
+)
+
+// Identity is what netid holds of a resident's identity, for the resident's
+// own "data held" page (DESIGN.md flow 4). It is opened from the sealed
+// record on demand; the database holds it only encrypted, and the identity
+// anchor only as a blind index otherwise.
+type Identity struct {
+	Name           string
+	BirthDate      document.Date
+	Sex            string
+	Nationality    string
+	DocType        string // a document.DocType, or "mrz:" and the MRZ document code for chips
+	DocumentNumber string
+	IssuingState   string
+	Expiry         document.Date
+	// AnchorAuthority and AnchorPerson are the identity anchor in the
+	// clear: the normalised (authority, person number).
+	AnchorAuthority string
+	AnchorPerson    string
+	// AssistedKind is set when the identity was first established by a
+	// registrar.
+	AssistedKind AssistedKind
+}
+
+// Identity returns the identity of resident id, or ErrNotFound.
+// envelope.ErrShredded in the chain means the resident's data was erased.
+func (s *Service) Identity(ctx context.Context, id string) (Identity, error) {
+	r, err := s.d.Store.Resident(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Identity{}, ErrNotFound
+	}
+	if err != nil {
+		return Identity{}, err
+	}
+	rec, err := s.openIdentity(ctx, r.ID, r.Identity)
+	if err != nil {
+		return Identity{}, err
+	}
+	out := Identity{
+		Name: rec.Name, BirthDate: rec.BirthDate, Sex: rec.Sex, Nationality: rec.Nationality,
+		DocType: rec.DocType, DocumentNumber: rec.DocumentNumber, IssuingState: rec.IssuingState,
+		Expiry: rec.Expiry, AnchorAuthority: rec.AnchorAuthority, AnchorPerson: rec.AnchorPerson,
+	}
+	if rec.Assisted != nil {
+		out.AssistedKind = rec.Assisted.Kind
+	}
+	return out, nil
+}
