@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
@@ -341,4 +343,62 @@ func TestServeRefusesOtherSuite(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "not usable with --suite intl") {
 		t.Errorf("exit %d, stderr %q; want a refusal naming the suite", code, stderr)
 	}
+}
+
+// serve --demo publishes the CA, a CRL signed by it and an OCSP responder
+// that answers malformed requests in OCSP's own terms.
+func TestServeDemoCertificateEndpoints(t *testing.T) {
+	s := startServer(t, "--demo", "--data-dir", filepath.Join(t.TempDir(), "data"))
+	s.waitReady(t)
+	base := "http://" + s.addr
+
+	res, err := http.Get(base + "/ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	blk, _ := pem.Decode(caPEM)
+	if blk == nil {
+		t.Fatalf("/ca.pem is not PEM: %q", caPEM)
+	}
+	ca, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = http.Get(base + "/crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "application/pkix-crl" {
+		t.Errorf("/crl Content-Type = %q", ct)
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := crl.CheckSignatureFrom(ca); err != nil {
+		t.Errorf("the CRL is not signed by /ca.pem: %v", err)
+	}
+	res, err = http.Get(base + "/crl?ca=nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("/crl?ca=nope = %d %s, want a 404 problem", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	res, err = http.Post(base+"/ocsp", "application/ocsp-request", strings.NewReader("not DER"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED malformedRequest(1) }
+	if res.StatusCode != 200 || !bytes.Equal(body, []byte{0x30, 0x03, 0x0a, 0x01, 0x01}) {
+		t.Errorf("/ocsp with garbage = %d %x, want 200 and a malformedRequest response", res.StatusCode, body)
+	}
+	s.stop(t)
 }

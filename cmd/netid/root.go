@@ -157,6 +157,7 @@ Run "netid <command> --help" for a command's flags.`,
 		newMigrateCommand(stdout, stderr),
 		newDocumentCommand(stdout, stderr),
 		newTestdocCommand(stdout),
+		newRegistrarCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	}
 	walk(root, func(c *ffcli.Command) {

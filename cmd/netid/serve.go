@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/netid/netid/internal/demo"
 	"github.com/netid/netid/internal/httpapi"
 )
 
@@ -22,6 +24,8 @@ type serveFlags struct {
 	maxBodyBytes  int64
 	timeouts      httpapi.Timeouts
 	readyTimeout  time.Duration
+	enrol         enrolFlags
+	demo          bool
 }
 
 func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -38,6 +42,8 @@ func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs.DurationVar(&f.timeouts.Write, "write-timeout", def.Write, "time allowed from request headers to the end of the response")
 	fs.DurationVar(&f.timeouts.Idle, "idle-timeout", def.Idle, "how long an idle keep-alive connection is kept")
 	fs.DurationVar(&f.timeouts.Shutdown, "shutdown-timeout", def.Shutdown, "grace period for in-flight requests after SIGTERM")
+	fs.BoolVar(&f.demo, "demo", false, "demo mode: a test CSCA, simulated document authority, synthetic documents and faces under /demo, a development liveness detector and SMS sink, kept in DATA_DIR/demo; never in production")
+	f.enrol.register(fs)
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", httpapi.DefaultConfig().ReadyTimeout, "time allowed to each /readyz check")
 	return newCommand(&ffcli.Command{
 		Name:       "serve",
@@ -66,6 +72,7 @@ lets in-flight requests finish within --shutdown-timeout.`,
 
 func (f *serveFlags) validate() error {
 	errs := append(f.storage.validate(), f.log.validate()...)
+	errs = append(errs, f.enrol.validate()...)
 	if _, _, err := net.SplitHostPort(f.addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr (%s): %q is not host:port", env("addr"), f.addr))
 	}
@@ -95,11 +102,31 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	defer svc.Close()
 
+	var d *demo.Demo
+	if f.demo {
+		if d, err = demo.Open(filepath.Join(f.storage.dataDir, "demo"), f.storage.suite, nil); err != nil {
+			return err
+		}
+		log.Warn("DEMO MODE: synthetic documents and development detectors are trusted; never use in production",
+			"documents", "/demo")
+	}
+	en, err := buildEnrolment(ctx, svc, f.enrol, f.addr, d, false, log)
+	if err != nil {
+		return err
+	}
+	defer en.Close()
+
 	cfg := httpapi.Config{MaxBodyBytes: f.maxBodyBytes, ReadyTimeout: f.readyTimeout}
 	srv := httpapi.New(cfg, log,
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "store", Check: svc.store.Ping}),
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "keys", Check: func(context.Context) error { return svc.keys.Check() }}),
 	)
+	srv.MountCertificates(en.ca, 4096)
+	if d != nil {
+		for pattern, h := range d.Routes(demoProblem) {
+			srv.Handle(pattern, h)
+		}
+	}
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
