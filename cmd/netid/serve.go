@@ -122,6 +122,9 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "keys", Check: func(context.Context) error { return svc.keys.Check() }}),
 	)
 	srv.MountCertificates(en.ca, 4096)
+	if en.svc != nil {
+		srv.MountEnrolment(httpapi.EnrolmentAPI{Enrol: en.svc, CA: en.ca})
+	}
 	if d != nil {
 		for pattern, h := range d.Routes(demoProblem) {
 			srv.Handle(pattern, h)

@@ -21,6 +21,10 @@
 //	               reason otherwise, so a load balancer drains the node
 //	GET /metrics   Prometheus text format
 //
-// Domain routes (enrolment, OIDC, resident rights) are added by later
-// packages through Server.Handle.
+// The enrolment API (enrolment.go, MountEnrolment) serves /v1/enrolments,
+// /v1/enrolments/{id}/{phone,phone/verify,phone/skip,face/challenge,face,
+// password,complete}, /v1/assisted-enrolments, /v1/guardian/approvals and
+// GET /v1/openapi.json. Bodies are strict JSON; errors are problems mapped by
+// enrolmentProblem. Certificate material (credential.go, MountCertificates):
+// /ca.pem, /crl, /ocsp.
 package httpapi

@@ -1,0 +1,410 @@
+package httpapi
+
+// The enrolment API (v1): the HTTP face of package enrol, for the wallet
+// and for registrars' desks. Route map (request and response bodies in
+// openapi.json, served at GET /v1/openapi.json):
+//
+//	POST /v1/enrolments                    Start: document evidence, optional guardian application
+//	POST /v1/assisted-enrolments           StartAssisted; Authorization: Bearer <registrar token>
+//	GET  /v1/enrolments/{id}               Status
+//	POST /v1/enrolments/{id}/phone         SendPhoneCode (202)
+//	POST /v1/enrolments/{id}/phone/verify  VerifyPhone
+//	POST /v1/enrolments/{id}/phone/skip    SkipPhone
+//	POST /v1/enrolments/{id}/face/challenge FaceChallenge
+//	POST /v1/enrolments/{id}/face          SubmitFace
+//	POST /v1/enrolments/{id}/password      SetPassword
+//	POST /v1/enrolments/{id}/complete      Complete (201): internet number, certificate, openings
+//	POST /v1/guardian/approvals            AuthenticateResident + ApproveMinor
+//	GET  /v1/openapi.json                  the OpenAPI 3.1 description of the above
+//
+// The routes under /v1/enrolments/{id} take the enrolment's capability
+// token as a bearer token; a wrong token is answered exactly like an
+// unknown id (404), as package enrol does. Request bodies are read
+// strictly (enrolment_decode.go), errors become RFC 9457 problems through
+// one table (enrolment_errors.go).
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/netid/netid/internal/credential"
+	"github.com/netid/netid/internal/enrol"
+)
+
+// CAPublisher gives the CA certificates that the completion response
+// carries, so that the wallet can verify its new certificate at once.
+// *credential.CA implements it.
+type CAPublisher interface {
+	CACertificatesPEM(ctx context.Context) ([]byte, error)
+}
+
+var _ CAPublisher = (*credential.CA)(nil)
+
+// EnrolmentAPI is what the enrolment routes need.
+type EnrolmentAPI struct {
+	// Enrol runs the enrolments. Required.
+	Enrol *enrol.Service
+	// CA publishes the CA certificates for the completion response.
+	// Required; normally the *credential.CA that Enrol issues with.
+	CA CAPublisher
+	// Log receives the handlers' lines; nil means the Server's logger.
+	Log *slog.Logger
+}
+
+// MountEnrolment registers the enrolment API and GET /v1/openapi.json. It
+// panics when a required dependency is missing: that is a wiring mistake
+// caught at start-up, like a malformed route pattern.
+func (s *Server) MountEnrolment(api EnrolmentAPI) {
+	if api.Enrol == nil || api.CA == nil {
+		panic("httpapi: MountEnrolment needs EnrolmentAPI.Enrol and EnrolmentAPI.CA")
+	}
+	h := &enrolmentHandlers{svc: api.Enrol, ca: api.CA, log: api.Log}
+	if h.log == nil {
+		h.log = s.log
+	}
+	for _, rt := range h.routes() {
+		s.Handle(rt.Method+" "+rt.Path, rt.handler)
+	}
+}
+
+// enrolmentRoute is one route of the enrolment API. The table is what the
+// OpenAPI test walks, so that the document and the mux cannot drift apart.
+type enrolmentRoute struct {
+	Method, Path string
+	handler      http.HandlerFunc
+}
+
+func (h *enrolmentHandlers) routes() []enrolmentRoute {
+	return []enrolmentRoute{
+		{http.MethodPost, "/v1/enrolments", h.start},
+		{http.MethodPost, "/v1/assisted-enrolments", h.startAssisted},
+		{http.MethodGet, "/v1/enrolments/{id}", h.status},
+		{http.MethodPost, "/v1/enrolments/{id}/phone", h.sendPhoneCode},
+		{http.MethodPost, "/v1/enrolments/{id}/phone/verify", h.verifyPhone},
+		{http.MethodPost, "/v1/enrolments/{id}/phone/skip", h.skipPhone},
+		{http.MethodPost, "/v1/enrolments/{id}/face/challenge", h.faceChallenge},
+		{http.MethodPost, "/v1/enrolments/{id}/face", h.submitFace},
+		{http.MethodPost, "/v1/enrolments/{id}/password", h.setPassword},
+		{http.MethodPost, "/v1/enrolments/{id}/complete", h.complete},
+		{http.MethodPost, "/v1/guardian/approvals", h.approveMinor},
+		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
+	}
+}
+
+type enrolmentHandlers struct {
+	svc *enrol.Service
+	ca  CAPublisher
+	log *slog.Logger
+}
+
+func (h *enrolmentHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeEnrolmentError(w, r, h.log, err)
+}
+
+// guardian authenticates the guardian of an application and returns the
+// application; nil when the request has none.
+func (h *enrolmentHandlers) guardian(ctx context.Context, g *guardianJSON) (*enrol.GuardianApplication, error) {
+	if g == nil {
+		return nil, nil
+	}
+	acct, err := h.svc.AuthenticateResident(ctx, g.InternetNumber, g.Password, ClientAddrFrom(ctx))
+	if errors.Is(err, enrol.ErrBadCredentials) {
+		// Say whose credentials: the request is the child's start.
+		return nil, NewProblem(http.StatusUnauthorized, "bad-credentials", "the guardian's internet number or password is incorrect")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return g.application(acct.ID), nil
+}
+
+func (h *enrolmentHandlers) writeStarted(w http.ResponseWriter, st enrol.Started) {
+	w.Header().Set("Location", "/v1/enrolments/"+url.PathEscape(st.ID))
+	writeJSON(w, http.StatusCreated, startedBody(st))
+}
+
+func (h *enrolmentHandlers) start(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req startRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ev, p := req.evidence()
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	g, err := h.guardian(ctx, req.Guardian)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	st, err := h.svc.Start(ctx, enrol.StartRequest{Evidence: ev, Guardian: g, ClientAddr: ClientAddrFrom(ctx)})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStarted(w, st)
+}
+
+// startAssisted authenticates the registrar before it reads the body, so
+// that an unauthenticated caller learns nothing from the validation.
+func (h *enrolmentHandlers) startAssisted(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	token, p := bearerToken(w, r)
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	reg, err := h.svc.AuthenticateRegistrar(ctx, token)
+	if err != nil {
+		if errors.Is(err, enrol.ErrUnauthorized) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="netid", error="invalid_token"`)
+		}
+		h.fail(w, r, err)
+		return
+	}
+	var req assistedRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ev, p := req.evidence()
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	g, err := h.guardian(ctx, req.Guardian)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	st, err := h.svc.StartAssisted(ctx, reg.ID, ev, g)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStarted(w, st)
+}
+
+// enrolment returns the id and token of a request to /v1/enrolments/{id}/...
+func (h *enrolmentHandlers) enrolment(w http.ResponseWriter, r *http.Request) (id, token string, ok bool) {
+	token, p := bearerToken(w, r)
+	if p != nil {
+		h.fail(w, r, p)
+		return "", "", false
+	}
+	return r.PathValue("id"), token, true
+}
+
+// writeStatus answers a step that only moves the enrolment along with
+// where it now stands.
+func (h *enrolmentHandlers) writeStatus(w http.ResponseWriter, r *http.Request, id, token string) {
+	st, err := h.svc.Status(r.Context(), id, token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, statusBody(st))
+}
+
+func (h *enrolmentHandlers) status(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	h.writeStatus(w, r, id, token)
+}
+
+func (h *enrolmentHandlers) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	var req phoneSendRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	opts, p := req.options()
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	info, err := h.svc.SendPhoneCode(r.Context(), id, token, req.Number, opts...)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, phoneChallengeBody(info))
+}
+
+func (h *enrolmentHandlers) verifyPhone(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	var req phoneVerifyRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p := req.check(); p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	if err := h.svc.VerifyPhone(r.Context(), id, token, req.Number, req.Code); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, id, token)
+}
+
+func (h *enrolmentHandlers) skipPhone(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	if err := decodeEmptyRequest(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.svc.SkipPhone(r.Context(), id, token); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, id, token)
+}
+
+func (h *enrolmentHandlers) faceChallenge(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	if err := decodeEmptyRequest(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ch, err := h.svc.FaceChallenge(r.Context(), id, token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, faceChallengeResponse{Challenge: ch})
+}
+
+func (h *enrolmentHandlers) submitFace(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	var req faceRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	capture, p := req.capture()
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	res, err := h.svc.SubmitFace(r.Context(), id, token, capture, req.KeepTemplate)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	st, err := h.svc.Status(r.Context(), id, token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, faceResultResponse{Matched: res.Matched, TemplateKept: res.TemplateKept,
+		State: string(st.State), Next: string(st.Next)})
+}
+
+func (h *enrolmentHandlers) setPassword(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	var req passwordRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p := req.check(); p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	if err := h.svc.SetPassword(r.Context(), id, token, req.Password); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, id, token)
+}
+
+// complete fetches the CA certificates before completing: the completion
+// returns the openings and the dynamic-code secret once, so nothing that
+// can fail may come after it.
+func (h *enrolmentHandlers) complete(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := h.enrolment(w, r)
+	if !ok {
+		return
+	}
+	var req completeRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p := req.check(); p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	caPEM, err := h.ca.CACertificatesPEM(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done, err := h.svc.Complete(r.Context(), id, token, []byte(req.CSR))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, completedBody(done, caPEM))
+}
+
+// approveMinor authenticates the guardian by internet number and password,
+// then records their approval of a minor of 15 to 17.
+func (h *enrolmentHandlers) approveMinor(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req approvalRequest
+	if err := decodeJSONRequest(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	approval, p := req.approval()
+	if p != nil {
+		h.fail(w, r, p)
+		return
+	}
+	acct, err := h.svc.AuthenticateResident(ctx, req.Guardian.InternetNumber, req.Guardian.Password, ClientAddrFrom(ctx))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.svc.ApproveMinor(ctx, acct.ID, approval); err != nil {
+		if errors.Is(err, enrol.ErrNotFound) {
+			// enrol.ErrNotFound's own message speaks of enrolments.
+			h.fail(w, r, NewProblem(http.StatusNotFound, "not-found",
+				"there is no account with this internet number; check the minor's internet number"))
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, approvalResponse{Status: "approved"})
+}
