@@ -62,7 +62,7 @@ func Run(ctx context.Context, ln net.Listener, h http.Handler, t Timeouts, log *
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: no new connections, waiting for in-flight requests", "grace", t.Shutdown)
+	log.Info("shutting down: no new connections, waiting for in-flight requests", "grace", t.Shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
