@@ -34,7 +34,7 @@ const walletPasswordEnv = "NETID_PASSWORD"
 func newWalletCommand(stdout, stderr io.Writer) *ffcli.Command {
 	return newCommand(&ffcli.Command{
 		Name:       "wallet",
-		ShortUsage: "netid wallet <init|enrol|approve-minor|show|code> [flags]",
+		ShortUsage: "netid wallet <init|enrol|upgrade|approve-minor|show|code> [flags]",
 		ShortHelp:  "the resident's wallet: device key, enrolment, dynamic code",
 		LongHelp: `The resident's wallet: a directory holding a device key (device.key, PKCS#8)
 and what the wallet knows (wallet.json: the enrolment in progress, then the
@@ -45,6 +45,7 @@ files and environment variables.
 
   init           create the wallet directory and its device key
   enrol          enrol: document, phone, face, password, certificate
+  upgrade        add a document to the account (after an assisted enrolment)
   approve-minor  as a guardian, approve a minor of 15 to 17
   show           print the wallet's state as JSON (secrets only if asked)
   code           print the current dynamic code
@@ -59,6 +60,7 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 		Subcommands: []*ffcli.Command{
 			newWalletInitCommand(stdout),
 			newWalletEnrolCommand(stdout, stderr),
+			newWalletUpgradeCommand(stdout, stderr),
 			newWalletApproveMinorCommand(stdout, stderr),
 			newWalletShowCommand(stdout),
 			newWalletCodeCommand(stdout, stderr),
@@ -146,7 +148,11 @@ func inputHint(need *wallet.InputNeededError) string {
 	case wallet.InputFace:
 		return "give --face FILE (JPEG, PNG or JPEG 2000)"
 	case wallet.InputLiveness:
-		return fmt.Sprintf("have the image of --face attested for challenge %s, then run netid wallet enrol again with --liveness FILE", need.Challenge)
+		command := "netid wallet enrol"
+		if need.For == "the upgrade" {
+			command = "netid wallet upgrade"
+		}
+		return fmt.Sprintf("have the image of --face attested for challenge %s, then run %s again with --liveness FILE", need.Challenge, command)
 	}
 	return ""
 }
@@ -341,24 +347,132 @@ proves that the minor chose this guardian. Prints {"status": "approved"}.`,
 	})
 }
 
+func newWalletUpgradeCommand(stdout, stderr io.Writer) *ffcli.Command {
+	var (
+		wf             walletFlags
+		pf             passwordFlags
+		doc            documentFlags
+		face, liveness string
+	)
+	fs := flag.NewFlagSet("netid wallet upgrade", flag.ContinueOnError)
+	wf.register(fs)
+	pf.register(fs, "the account's password")
+	doc.addFlags(fs, "take demo document `name`, with its holder's face and a liveness attestation, from a server started with --demo")
+	fs.StringVar(&face, "face", "", "`file` with a photo of the resident's face (JPEG, PNG or JPEG 2000)")
+	fs.StringVar(&liveness, "liveness", "", "`file` with the liveness attestation (compact JWS) of --face for the server's upgrade challenge")
+	return newCommand(&ffcli.Command{
+		Name:       "upgrade",
+		ShortUsage: "netid wallet upgrade [--wallet DIR] (--chip FILE --mrz TEXT | --authority-number N --name NAME --birth-date D | --demo-document NAME) --face FILE [--liveness FILE] (--password-file FILE | --password P)",
+		ShortHelp:  "add a document to the account (after an assisted enrolment)",
+		LongHelp: `Add a document to the wallet's account: typically after an enrolment assisted
+by a registrar, once the resident has a passport or an identity card. The
+resident logs in with the wallet's internet number and the password, and
+shows a live face: a capture (--face) with a liveness attestation for the
+server's upgrade challenge (--liveness). For a chip the face must match the
+chip's portrait. The account keeps its internet number; its evidence
+pathway and assurance ceiling rise to the document's (at most substantial),
+and the wallet records them. The document must be the account holder's
+(same birth date) and not another account's. Upgrading again with the same
+document changes nothing.
+
+Without --liveness the command exits 3 with the challenge, which the wallet
+keeps: have the image attested for it and run the command again with
+--liveness FILE. With --demo-document the face and the attestation come
+from the demo server.
+
+Prints the wallet's summary as JSON, as netid wallet show does.
+
+  netid wallet upgrade --wallet ./w --chip chips/passport.json --mrz "$(cat mrz.txt)" \
+      --face selfie.jpg --password-file pw                 # exits 3 with the challenge
+  netid wallet upgrade --wallet ./w --chip chips/passport.json --mrz "$(cat mrz.txt)" \
+      --face selfie.jpg --liveness att.jws --password-file pw`,
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			var errs []error
+			if len(args) > 0 {
+				errs = append(errs, fmt.Errorf("wallet upgrade takes no arguments, got %q", args))
+			}
+			given := 0
+			for _, v := range []string{doc.chip, doc.authorityNumber, doc.demo} {
+				if v != "" {
+					given++
+				}
+			}
+			if given > 1 {
+				errs = append(errs, errors.New("give one of --chip, --authority-number and --demo-document"))
+			}
+			errs = append(errs, doc.check()...)
+			if err := configErrors(errs); err != nil {
+				return err
+			}
+			pw, err := pf.password(&wf)
+			if err != nil {
+				return err
+			}
+			w, err := wf.open()
+			if err != nil {
+				return err
+			}
+			if w.State().Account == nil {
+				// Before a demo document is fetched for nothing.
+				return walletError(wallet.ErrNotEnrolled)
+			}
+			c, err := wf.client(w, stderr)
+			if err != nil {
+				return err
+			}
+			ev, err := doc.read()
+			if err != nil {
+				return err
+			}
+			o := wallet.UpgradeOptions{Password: pw, Face: wallet.FaceFromFile(face), Liveness: wallet.LivenessFromFile(liveness)}
+			if doc.demo != "" {
+				demo, err := wallet.NewDemoSource(ctx, c, doc.demo)
+				if err != nil {
+					return refused(err)
+				}
+				if ev, err = demo.Evidence(ctx); err != nil {
+					return refused(err)
+				}
+				// Explicit inputs beat the demo's.
+				if face == "" {
+					o.Face = demo.Face
+				}
+				if liveness == "" {
+					o.Liveness = demo.Liveness
+				}
+			}
+			if ev != nil {
+				// Otherwise wallet.Upgrade asks for the document, with the
+				// flags' hint.
+				o.Evidence = *ev
+			}
+			up, err := wallet.Upgrade(ctx, w, c, o)
+			if err != nil {
+				return walletError(err)
+			}
+			fmt.Fprintf(stderr, "Account %s upgraded: evidence pathway %s, assurance ceiling %s.\n", up.InternetNumber, up.Pathway, up.AssuranceCeiling)
+			return printJSON(stdout, w.Summary(false, time.Now()))
+		},
+	})
+}
+
 // walletEnrolFlags are the flags of netid wallet enrol.
 type walletEnrolFlags struct {
 	walletFlags
-	pw                                         passwordFlags
-	suite                                      string
-	chip, mrz                                  string
-	authorityType, authorityNumber, name, born string
-	started                                    string
-	phone, locale, code, codeFile              string
-	resendCode                                 bool
-	face, liveness                             string
-	keepFace                                   bool
-	demo                                       string
-	demoFaceSeed                               int
-	guardianNumber                             string
-	guardianPassword, relationship             string
-	guardianEvidenceKind, guardianEvidenceRef  string
-	asJSON                                     bool
+	documentFlags
+	pw                                        passwordFlags
+	suite                                     string
+	started                                   string
+	phone, locale, code, codeFile             string
+	resendCode                                bool
+	face, liveness                            string
+	keepFace                                  bool
+	demoFaceSeed                              int
+	guardianNumber                            string
+	guardianPassword, relationship            string
+	guardianEvidenceKind, guardianEvidenceRef string
+	asJSON                                    bool
 }
 
 func newWalletEnrolCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -366,13 +480,8 @@ func newWalletEnrolCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := flag.NewFlagSet("netid wallet enrol", flag.ContinueOnError)
 	f.register(fs)
 	f.pw.register(fs, "the password to set")
+	f.documentFlags.addFlags(fs, "take demo document `name` with its face, liveness attestation and SMS code from a server started with --demo")
 	fs.StringVar(&f.suite, "suite", string(suite.Intl), "`suite` of the device key when enrol creates the wallet: intl or sm")
-	fs.StringVar(&f.chip, "chip", "", "chip dump `file` of the identity document (JSON: {\"format\": \"netid-chip/1\", \"files\": {...}})")
-	fs.StringVar(&f.mrz, "mrz", "", "the printed `MRZ` of the data page, lines separated by newlines (or \\n)")
-	fs.StringVar(&f.authorityType, "authority-type", "resident-id-card", "document `type` the issuing authority verifies online")
-	fs.StringVar(&f.authorityNumber, "authority-number", "", "document `number` to verify with the issuing authority (instead of --chip)")
-	fs.StringVar(&f.name, "name", "", "the `name` as printed on that document")
-	fs.StringVar(&f.born, "birth-date", "", "the birth `date` on that document (YYYY-MM-DD)")
 	fs.StringVar(&f.started, "started", "", "`file` with the JSON a registrar's assisted start returned (id, token, csr_nonce...): continue that enrolment")
 	fs.StringVar(&f.phone, "phone", "", "mobile phone `number` to confirm (+86... or a Chinese mobile number); optional for children and assisted enrolments")
 	fs.StringVar(&f.locale, "locale", "", "`language` of the SMS: zh-CN or en (default: the server's)")
@@ -382,7 +491,6 @@ func newWalletEnrolCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs.StringVar(&f.face, "face", "", "`file` with a photo of the resident's face (JPEG, PNG or JPEG 2000)")
 	fs.StringVar(&f.liveness, "liveness", "", "`file` with the liveness attestation (compact JWS) of --face for the server's challenge")
 	fs.BoolVar(&f.keepFace, "keep-face", false, "consent to keep the face template for high-assurance logins")
-	fs.StringVar(&f.demo, "demo-document", "", "take demo document `name` with its face, liveness attestation and SMS code from a server started with --demo")
 	fs.IntVar(&f.demoFaceSeed, "demo-face-seed", 0, "with --demo-document: take the face of the synthetic person of this portrait `seed` instead of the holder's (to see a face mismatch)")
 	fs.StringVar(&f.guardianNumber, "guardian-number", "", "for a child of 14 or under: the guardian's internet `number`")
 	fs.StringVar(&f.guardianPassword, "guardian-password", "", "the guardian's `password`")
@@ -440,12 +548,7 @@ func (f *walletEnrolFlags) validate() error {
 	if evidence > 1 {
 		errs = append(errs, errors.New("give one of --chip, --authority-number, --demo-document and --started"))
 	}
-	if f.mrz != "" && f.chip == "" {
-		errs = append(errs, errors.New("--mrz goes with --chip"))
-	}
-	if f.authorityNumber != "" && (f.name == "" || f.born == "") {
-		errs = append(errs, errors.New("--authority-number needs --name and --birth-date"))
-	}
+	errs = append(errs, f.documentFlags.check()...)
 	if f.code != "" && f.codeFile != "" {
 		errs = append(errs, errors.New("give --code or --code-file, not both"))
 	}
@@ -554,32 +657,76 @@ func runWalletEnrol(ctx context.Context, f *walletEnrolFlags, stdout, stderr io.
 // evidence reads the document flags: a chip dump with its MRZ, authority
 // evidence, an assisted enrolment to continue, or nothing.
 func (f *walletEnrolFlags) evidence() (*wallet.Evidence, *wallet.Started, error) {
+	if f.started == "" {
+		ev, err := f.documentFlags.read()
+		return ev, nil, err
+	}
+	b, err := readBounded(f.started, 64<<10)
+	if err != nil {
+		return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--started: %v", err)}
+	}
+	var st wallet.Started
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--started %s: %v", f.started, err)}
+	}
+	return nil, &st, nil
+}
+
+// documentFlags give a document: a chip dump with its printed MRZ, a
+// document the issuing authority verifies, or a demo server's document.
+// wallet enrol and wallet upgrade share them.
+type documentFlags struct {
+	chip, mrz                                  string
+	authorityType, authorityNumber, name, born string
+	demo                                       string
+}
+
+// addFlags adds the document flags to fs; demoHelp is the help of
+// --demo-document, which takes more from the demo server for an enrolment
+// than for an upgrade.
+func (d *documentFlags) addFlags(fs *flag.FlagSet, demoHelp string) {
+	fs.StringVar(&d.chip, "chip", "", "chip dump `file` of the identity document (JSON: {\"format\": \"netid-chip/1\", \"files\": {...}})")
+	fs.StringVar(&d.mrz, "mrz", "", "the printed `MRZ` of the data page, lines separated by newlines (or \\n)")
+	fs.StringVar(&d.authorityType, "authority-type", "resident-id-card", "document `type` the issuing authority verifies online")
+	fs.StringVar(&d.authorityNumber, "authority-number", "", "document `number` to verify with the issuing authority (instead of --chip)")
+	fs.StringVar(&d.name, "name", "", "the `name` as printed on that document")
+	fs.StringVar(&d.born, "birth-date", "", "the birth `date` on that document (YYYY-MM-DD)")
+	fs.StringVar(&d.demo, "demo-document", "", demoHelp)
+}
+
+// check reports the flags that need another. Whether more than one
+// document is given is the command's to check: enrol has --started too.
+func (d *documentFlags) check() []error {
+	var errs []error
+	if d.mrz != "" && d.chip == "" {
+		errs = append(errs, errors.New("--mrz goes with --chip"))
+	}
+	if d.authorityNumber != "" && (d.name == "" || d.born == "") {
+		errs = append(errs, errors.New("--authority-number needs --name and --birth-date"))
+	}
+	return errs
+}
+
+// read reads a chip dump with its MRZ or authority evidence; nil when
+// neither is given (a demo document is read from the server by the
+// command).
+func (d *documentFlags) read() (*wallet.Evidence, error) {
 	switch {
-	case f.chip != "":
-		b, err := readBounded(f.chip, emrtd.MaxChipDumpSize)
+	case d.chip != "":
+		b, err := readBounded(d.chip, emrtd.MaxChipDumpSize)
 		if err != nil {
-			return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--chip: %v", err)}
+			return nil, exitError{code: exitUsage, msg: fmt.Sprintf("--chip: %v", err)}
 		}
 		if !json.Valid(b) {
-			return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--chip: %s is not a JSON chip dump", f.chip)}
+			return nil, exitError{code: exitUsage, msg: fmt.Sprintf("--chip: %s is not a JSON chip dump", d.chip)}
 		}
 		// A shell cannot always pass a newline; an MRZ never holds a
 		// backslash, so "\n" is unambiguous.
-		mrz := strings.ReplaceAll(f.mrz, `\n`, "\n")
-		return &wallet.Evidence{Chip: b, PrintedMRZ: mrz}, nil, nil
-	case f.authorityNumber != "":
-		return &wallet.Evidence{Authority: &wallet.AuthorityEvidence{DocType: f.authorityType, Number: f.authorityNumber,
-			Name: f.name, BirthDate: f.born}}, nil, nil
-	case f.started != "":
-		b, err := readBounded(f.started, 64<<10)
-		if err != nil {
-			return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--started: %v", err)}
-		}
-		var st wallet.Started
-		if err := json.Unmarshal(b, &st); err != nil {
-			return nil, nil, exitError{code: exitUsage, msg: fmt.Sprintf("--started %s: %v", f.started, err)}
-		}
-		return nil, &st, nil
+		mrz := strings.ReplaceAll(d.mrz, `\n`, "\n")
+		return &wallet.Evidence{Chip: b, PrintedMRZ: mrz}, nil
+	case d.authorityNumber != "":
+		return &wallet.Evidence{Authority: &wallet.AuthorityEvidence{DocType: d.authorityType, Number: d.authorityNumber,
+			Name: d.name, BirthDate: d.born}}, nil
 	}
-	return nil, nil, nil
+	return nil, nil
 }

@@ -64,7 +64,7 @@ func TestAssistedThenUpgraded(t *testing.T) {
 
 	// The resident later gets a passport: same birth date.
 	chip, _ := e.passport("U00000001", 29, 101)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}); err != nil {
+	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101)); err != nil {
 		t.Fatalf("Upgrade(passport) error = %v", err)
 	}
 	acct, err := e.svc.Resident(ctx, done.ResidentID)
@@ -79,7 +79,7 @@ func TestAssistedThenUpgraded(t *testing.T) {
 		t.Errorf("IdentityAnchorsOf() = %d, %v; want 2 (registration and passport)", len(anchors), err)
 	}
 	// Upgrading again with the same passport changes nothing.
-	up, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip})
+	up, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101))
 	if err != nil || up.Pathway != enrol.PathwayChip {
 		t.Errorf("second Upgrade() = %+v, %v; want unchanged, nil", up, err)
 	}
@@ -91,15 +91,15 @@ func TestAssistedThenUpgraded(t *testing.T) {
 	// A document of another enrolled person is refused.
 	e.enrolAdult("U00000002", 102, "13800138102", goodPassword)
 	otherChip, _ := e.passport("U00000002", 35, 102)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: otherChip}); !errors.Is(err, enrol.ErrDuplicateIdentity) {
+	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: otherChip}, e.upgradeFace(done.ResidentID, 102)); !errors.Is(err, enrol.ErrDuplicateIdentity) {
 		t.Errorf("Upgrade(another resident's passport) error = %v, want ErrDuplicateIdentity", err)
 	}
 	// A document of someone born on another day is refused.
 	card := e.idCard("Amina Test", e.birthForAge(40), "F", 9)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Authority: card}); !errors.Is(err, enrol.ErrUpgradeMismatch) {
+	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Authority: card}, e.upgradeFace(done.ResidentID, 101)); !errors.Is(err, enrol.ErrUpgradeMismatch) {
 		t.Errorf("Upgrade(other birth date) error = %v, want ErrUpgradeMismatch", err)
 	}
-	if _, err := e.svc.Upgrade(ctx, "nobody", enrol.Evidence{Authority: e.idCard("某", e.birthForAge(40), "F", 10)}); !errors.Is(err, enrol.ErrNotFound) {
+	if _, err := e.svc.Upgrade(ctx, "nobody", enrol.Evidence{Authority: e.idCard("某", e.birthForAge(40), "F", 10)}, e.upgradeFace("nobody", 103)); !errors.Is(err, enrol.ErrNotFound) {
 		t.Errorf("Upgrade(unknown resident) error = %v, want ErrNotFound", err)
 	}
 }

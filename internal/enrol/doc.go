@@ -119,6 +119,25 @@
 // and the sealed document portrait is wiped from the enrolment at
 // completion.
 //
+// # Upgrade
+//
+// Upgrade adds document evidence to an existing account (typically an
+// assisted one): the document's anchor is recorded for the account, the
+// pathway and ceiling (at most substantial) rise. The resident proves
+// more than the password: UpgradeChallenge issues a stateless liveness
+// challenge, base64url(version | key id | nonce | expiry | MAC), the MAC
+// under the blind-index key named in it over a domain-separated message
+// that includes the resident id, valid for Config.FaceChallengeTTL. Upgrade
+// verifies it for the resident, then the evidence, then the face: chip
+// evidence needs a live capture matching the chip's DG2 portrait
+// (biometric.MatchLive; a chip read without DG2 is refused with
+// ErrUpgradeNeedsPortrait, as otherwise dropping DG2 would skip the
+// match); authority evidence, which has no portrait, a live capture.
+// Single use is not enforced (no state): the attestation binds the
+// challenge and the capture digest, the window is short and the password
+// is needed too (upgradeface.go says more). Every refusal comes before
+// anything is written.
+//
 // # Completion and issuance
 //
 // Complete parses the wallet's CSR for the enrolment's nonce (proof of

@@ -46,6 +46,10 @@ var (
 	// ErrEvidenceRefused wraps the document, chip or authority error that
 	// refused the evidence.
 	ErrEvidenceRefused = errors.New("your document could not be verified")
+	// ErrNoPortrait: a chip read without its portrait (DG2), which
+	// enrolment needs to match the face. Returned wrapped in
+	// ErrEvidenceRefused.
+	ErrNoPortrait = errors.New("the chip's photo (DG2) was not read or could not be decoded; enrolment matches your face against it, so read the chip again")
 	// ErrEvidenceUnavailable: the evidence pathway is not configured or the
 	// document authority did not answer; try later or another pathway.
 	ErrEvidenceUnavailable = errors.New("document verification is unavailable right now; please try again later")
@@ -78,6 +82,9 @@ var (
 	// ErrUpgradeMismatch: the upgrade document does not belong to the
 	// account's holder (the birth dates differ).
 	ErrUpgradeMismatch = errors.New("this document does not match the account's recorded identity")
+	// ErrUpgradeNeedsPortrait: chip evidence for an upgrade whose chip
+	// gives no portrait (DG2) to match the live face against.
+	ErrUpgradeNeedsPortrait = errors.New("this document's chip gave no photo to match your face against; read the chip again, or use another document with a photo on its chip")
 	// ErrNotMinor: ApproveMinor for an account that is not waiting for a
 	// guardian.
 	ErrNotMinor = errors.New("this account is not waiting for a guardian's approval")

@@ -66,14 +66,19 @@ func (s *Service) verifyChip(c *ChipEvidence, now time.Time) (verified, error) {
 	}
 	id.AnchorAuthority, id.AnchorPerson = chipAnchor(m)
 	v := verified{identity: id, pathway: PathwayChip, ceiling: s.cfg.ChipCeiling}
-	if p := rep.Portrait; p != nil && len(p.Data) > 0 {
-		v.portrait = p.Data
-		v.portraitFormat = biometric.FormatJPEG
-		if p.Format == emrtd.ImageJPEG2000 {
-			v.portraitFormat = biometric.FormatJPEG2000
-		}
-	} else {
-		v.ceiling = minAssurance(v.ceiling, AssuranceSubstantial)
+	// DG2 is mandatory on every eMRTD (ICAO 9303 part 10). A chip dump
+	// without it still passes passive authentication (the groups read all
+	// verify), but then there is no portrait to match the live face with,
+	// and whoever briefly held someone else's passport could enrol it with
+	// their own face. So a chip without a readable portrait is refused.
+	p := rep.Portrait
+	if p == nil || len(p.Data) == 0 {
+		return verified{}, fmt.Errorf("%w: %w", ErrEvidenceRefused, ErrNoPortrait)
+	}
+	v.portrait = p.Data
+	v.portraitFormat = biometric.FormatJPEG
+	if p.Format == emrtd.ImageJPEG2000 {
+		v.portraitFormat = biometric.FormatJPEG2000
 	}
 	return v, nil
 }

@@ -3,6 +3,7 @@ package enrol_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,12 +286,12 @@ func TestEnrolmentExpiresAndIsPruned(t *testing.T) {
 	}
 }
 
-func TestChipWithoutPortrait(t *testing.T) {
-	ctx := context.Background()
+// A chip dump without DG2 passes passive authentication (the groups read
+// all verify) but leaves no portrait to match the face with: enrolment
+// refuses it rather than falling back to a liveness check.
+func TestChipWithoutPortraitRefused(t *testing.T) {
 	e := newEnv(t, "intl", testConfig())
 	ev, _ := e.passport("N00000001", 30, 131)
-	// DG2 is optional to read: passive authentication still passes (the
-	// data groups read all verify), but there is no portrait to match.
 	files := map[string][]byte{}
 	for k, v := range ev.Dump.Files {
 		if k != "DG2" {
@@ -298,28 +299,9 @@ func TestChipWithoutPortrait(t *testing.T) {
 		}
 	}
 	ev.Dump.Files = files
-	st, err := e.startChip(ev, nil)
-	if err != nil {
-		t.Fatalf("Start(chip without DG2) error = %v", err)
-	}
-	w := e.wallet(st)
-	if err := w.phone("13800138131"); err != nil {
-		t.Fatal(err)
-	}
-	// Any live face passes: nothing to compare with.
-	res, err := w.face(999, false)
-	if err != nil || res.Matched {
-		t.Fatalf("SubmitFace() = %+v, %v; want liveness only", res, err)
-	}
-	if err := e.svc.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
-		t.Fatal(err)
-	}
-	done, err := e.svc.Complete(ctx, w.id(), w.token(), w.csr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done.Pathway != enrol.PathwayChip || done.AssuranceCeiling != enrol.AssuranceSubstantial {
-		t.Errorf("Complete() = pathway %q, ceiling %q; want document-chip capped at substantial", done.Pathway, done.AssuranceCeiling)
+	_, err := e.startChip(ev, nil)
+	if !errors.Is(err, enrol.ErrEvidenceRefused) || !strings.Contains(err.Error(), "DG2") {
+		t.Fatalf("Start(chip without DG2) error = %v; want ErrEvidenceRefused naming DG2", err)
 	}
 }
 

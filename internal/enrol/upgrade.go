@@ -3,6 +3,7 @@ package enrol
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/netid/netid/internal/store"
@@ -27,20 +28,44 @@ func pathwayRank(p Pathway) int {
 // number; the document's identity anchor is recorded for it too (so the
 // document cannot enrol another account), the identity is replaced by the
 // document's (an assisted record is kept alongside), and the pathway and
-// ceiling rise when the document's are higher. Upgrade does not match a
-// face, so the ceiling it grants is at most substantial; high needs a face
-// matched against a document portrait, which only enrolment does in this
-// version.
+// ceiling rise when the document's are higher.
+//
+// The password alone is not enough to bind a document: whoever knows it
+// and briefly holds another person's passport (its chip opens with the
+// printed MRZ) could otherwise take that person's identity anchor, and the
+// real holder would be refused at enrolment. So face is required, with a
+// challenge from UpgradeChallenge for this resident (see
+// checkUpgradeFace): chip evidence needs a live capture matching the
+// chip's portrait, as enrolment does, and a chip without a portrait is
+// refused (ErrUpgradeNeedsPortrait); authority evidence, which has no
+// portrait, needs a live capture, as its enrolment does. The ceiling
+// granted stays at most substantial: no template is kept by an upgrade,
+// so nothing would let a later login reach high.
 //
 // residentID is the authenticated resident (the HTTP layer logs them in
-// first). Refusals: ErrEvidenceRefused, ErrDuplicateIdentity (the document
-// belongs to another account), ErrUpgradeMismatch (its birth date differs
-// from the account's), ErrNotFound. Upgrading again with a document
-// already anchored to this account changes nothing and succeeds.
-func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence) (Upgraded, error) {
+// first). Refusals, all before anything is written: ErrInvalidRequest (no
+// face), ErrNotLive (challenge missing, forged, expired or another
+// account's; attestation invalid or for another challenge or capture),
+// ErrFaceMismatch, ErrBadFace, ErrUpgradeNeedsPortrait,
+// ErrEvidenceRefused, ErrDuplicateIdentity (the document belongs to
+// another account), ErrUpgradeMismatch (its birth date differs from the
+// account's), ErrNotFound. Upgrading again with a document already
+// anchored to this account changes nothing and succeeds (the face is
+// still checked).
+func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence, face *UpgradeFace) (Upgraded, error) {
 	now := s.now()
+	if face == nil {
+		return Upgraded{}, fmt.Errorf("%w: an upgrade needs a live face capture", ErrInvalidRequest)
+	}
+	// The challenge first: a MAC is cheaper than passive authentication.
+	if err := s.verifyUpgradeChallenge(ctx, residentID, face.Challenge, now); err != nil {
+		return Upgraded{}, err
+	}
 	v, err := s.verifyEvidence(ctx, ev, now)
 	if err != nil {
+		return Upgraded{}, err
+	}
+	if err := s.checkUpgradeFace(ctx, residentID, v, face, now); err != nil {
 		return Upgraded{}, err
 	}
 	keyID, idx, err := s.blindIndex(ctx, v.identity.anchorMessage())

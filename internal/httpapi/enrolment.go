@@ -15,6 +15,8 @@ package httpapi
 //	POST /v1/enrolments/{id}/password      SetPassword
 //	POST /v1/enrolments/{id}/complete      Complete (201): internet number, certificate, openings
 //	POST /v1/guardian/approvals            AuthenticateResident + ApproveMinor
+//	POST /v1/residents/upgrade/challenge   AuthenticateResident + UpgradeChallenge (enrolment_upgrade.go)
+//	POST /v1/residents/upgrade             AuthenticateResident + Upgrade, with a live face
 //	GET  /v1/openapi.json                  the OpenAPI 3.1 description of the above
 //
 // The routes under /v1/enrolments/{id} take the enrolment's capability
@@ -90,6 +92,8 @@ func (h *enrolmentHandlers) routes() []enrolmentRoute {
 		{http.MethodPost, "/v1/enrolments/{id}/password", h.setPassword},
 		{http.MethodPost, "/v1/enrolments/{id}/complete", h.complete},
 		{http.MethodPost, "/v1/guardian/approvals", h.approveMinor},
+		{http.MethodPost, "/v1/residents/upgrade/challenge", h.upgradeChallenge},
+		{http.MethodPost, "/v1/residents/upgrade", h.upgrade},
 		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
 	}
 }

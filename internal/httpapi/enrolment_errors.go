@@ -44,6 +44,8 @@ var enrolmentSentinels = []struct {
 	{enrol.ErrAccountPending, http.StatusForbidden, "account-pending"},
 	{enrol.ErrBadCSR, http.StatusBadRequest, "bad-csr"},
 	{enrol.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{enrol.ErrUpgradeMismatch, http.StatusUnprocessableEntity, "upgrade-mismatch"},
+	{enrol.ErrUpgradeNeedsPortrait, http.StatusUnprocessableEntity, "upgrade-needs-portrait"},
 }
 
 // enrolmentProblem maps an error of the enrolment API to the problem the
@@ -169,6 +171,8 @@ func evidenceDetail(err error) string {
 		reason = "the document is signed with an algorithm netid does not support yet"
 	case errors.Is(err, emrtd.ErrMalformed):
 		reason = "the chip's data could not be read; hold the document to the phone and read it again"
+	case errors.Is(err, enrol.ErrNoPortrait):
+		reason = enrol.ErrNoPortrait.Error()
 	case errors.Is(err, document.ErrDocType):
 		reason = "this type of document cannot be checked with its issuing authority; read its chip instead"
 	}

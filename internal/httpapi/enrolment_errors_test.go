@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid/netid/internal/biometric"
 	"github.com/netid/netid/internal/document"
 	"github.com/netid/netid/internal/document/emrtd"
 	"github.com/netid/netid/internal/enrol"
@@ -76,6 +77,9 @@ func TestEnrolmentProblem(t *testing.T) {
 		{"account pending", enrol.ErrAccountPending, 403, "account-pending", "guardian's approval", 0, ""},
 		{"bad CSR", wrapAs(enrol.ErrBadCSR, errors.New("credential: challengePassword differs")), 400, "bad-csr", "key request is not valid", 0, "challengePassword"},
 		{"unauthorized registrar", enrol.ErrUnauthorized, 401, "unauthorized", "registrar", 0, ""},
+		{"upgrade mismatch", enrol.ErrUpgradeMismatch, 422, "upgrade-mismatch", "does not match the account's recorded identity", 0, ""},
+		{"upgrade without portrait", enrol.ErrUpgradeNeedsPortrait, 422, "upgrade-needs-portrait", "no photo to match your face against", 0, ""},
+		{"upgrade challenge expired", fmt.Errorf("%w: %w: upgrade challenge expired", enrol.ErrNotLive, biometric.ErrLivenessChallenge), 422, "not-live", "could not confirm a live capture", 0, "upgrade challenge"},
 		{"invalid request", fmt.Errorf("%w: unknown evidence kind \"x\"", enrol.ErrInvalidRequest), 400, "bad-request", `unknown evidence kind "x"`, 0, ""},
 		{"phone invalid request", fmt.Errorf("%w: unsupported locale", phone.ErrInvalidRequest), 400, "bad-request", "locale", 0, ""},
 		{"store conflict: WriteError's", fmt.Errorf("enrol: %w", store.ErrConflict), 0, "", "", 0, ""},
@@ -124,10 +128,12 @@ func TestEnrolmentSentinelsMapped(t *testing.T) {
 		"ErrInvalidRequest": enrol.ErrInvalidRequest, "ErrUnauthorized": enrol.ErrUnauthorized, "ErrNotMinor": enrol.ErrNotMinor,
 		"ErrAccountPending": enrol.ErrAccountPending,
 		// These two travel as their typed errors.
-		"ErrWrongStep": &enrol.WrongStepError{Expected: enrol.StepFace},
-		"ErrThrottled": &enrol.ThrottledError{RetryAfter: time.Second},
-		// Upgrade's refusal: no route of this API calls Upgrade yet.
-		"ErrUpgradeMismatch": nil,
+		"ErrWrongStep":            &enrol.WrongStepError{Expected: enrol.StepFace},
+		"ErrThrottled":            &enrol.ThrottledError{RetryAfter: time.Second},
+		"ErrUpgradeMismatch":      enrol.ErrUpgradeMismatch,
+		"ErrUpgradeNeedsPortrait": enrol.ErrUpgradeNeedsPortrait,
+		// This one travels wrapped in ErrEvidenceRefused.
+		"ErrNoPortrait": fmt.Errorf("%w: %w", enrol.ErrEvidenceRefused, enrol.ErrNoPortrait),
 	}
 	dir := filepath.Join("..", "enrol")
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))

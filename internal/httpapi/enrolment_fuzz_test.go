@@ -81,6 +81,26 @@ var enrolmentBodies = []struct {
 		var r struct{}
 		return decodeJSONBody(data, &r), true
 	}},
+	{"upgrade", func(data []byte) (*Problem, bool) {
+		var r upgradeRequest
+		if p := decodeJSONBody(data, &r); p != nil {
+			return p, true
+		}
+		ev, face, p := r.check()
+		return p, p != nil || r.Resident != nil && r.Resident.InternetNumber != "" && r.Resident.Password != "" &&
+			(ev.Chip == nil) != (ev.Authority == nil) &&
+			face != nil && face.Challenge != "" && len(face.Capture.Image) > 0 && face.Capture.Liveness != ""
+	}},
+	{"upgrade challenge", func(data []byte) (*Problem, bool) {
+		var r upgradeChallengeRequest
+		if p := decodeJSONBody(data, &r); p != nil {
+			return p, true
+		}
+		var f fieldErrors
+		r.Resident.check(&f, "resident")
+		p := f.problem()
+		return p, p != nil || r.Resident != nil && r.Resident.InternetNumber != "" && r.Resident.Password != ""
+	}},
 }
 
 // FuzzDecodeEnrolmentRequests feeds arbitrary bytes to the decoding and
@@ -116,6 +136,15 @@ func FuzzDecodeEnrolmentRequests(f *testing.F) {
 		{8, `{"x":[1,{"y":2}]} trailing`},
 		{8, "{\"\xff\":1}"},
 		{8, `{"a":{"b":{"c":[[[[[[[[[[]]]]]]]]]]}}}`},
+		{9, `{"resident":{"internet_number":"ABCDE-12345","password":"pw"},"evidence":{"chip":{"format":"netid-chip/1","files":{"DG1":"YQ==","SOD":"dw=="}},"printed_mrz":"P<CHN"},` +
+			`"face":{"challenge":"AQ","image":"/9j/4AAQ","format":"image/jpeg","liveness":"a.b.c"}}`},
+		{9, `{"resident":{"internet_number":"ABCDE12345","password":"pw"},"evidence":{"authority":{}},"face":{"challenge":"","image":"!!","liveness":""}}`},
+		{10, `{"resident":{"internet_number":"ABCDE12345","password":"pw"}}`},
+		{10, `{"resident":{"internet_number":"","password":""},"face":{}}`},
+		{9, `{"resident":{"internet_number":"ABCDE12345","password":"pw"},"evidence":{"authority":{"doc_type":"resident-id-card","number":"1","name":"x","birth_date":"2000-01-01"}}}`},
+		{9, `{"resident":{"internet_number":" ","password":""},"evidence":{"chip":null}}`},
+		{9, `{"resident":null,"evidence":{"chip":{"format":"netid-chip/1","files":{}},"authority":{}}}`},
+		{9, `{"resident":{"internet_number":"A","password":"p","password":"q"}}`},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.body), []byte(s.data))

@@ -140,8 +140,19 @@ func (g *guardianJSON) application(guardianID string) *enrol.GuardianApplication
 // evidence checks the request and returns its document evidence.
 func (s *startRequest) evidence() (enrol.Evidence, *Problem) {
 	var f fieldErrors
+	ev := documentEvidence(&f, s.Evidence)
+	if s.Guardian != nil {
+		s.Guardian.check(&f)
+	}
+	return ev, f.problem()
+}
+
+// documentEvidence checks the shape of the document evidence of a start or
+// an upgrade, adding what is wrong to f, and returns it as package enrol's
+// type: exactly one of a chip dump (with the printed MRZ, optional) and
+// authority evidence.
+func documentEvidence(f *fieldErrors, e *evidenceJSON) enrol.Evidence {
 	var ev enrol.Evidence
-	e := s.Evidence
 	chip := e != nil && len(e.Chip) > 0 && string(e.Chip) != "null"
 	switch {
 	case e == nil:
@@ -149,7 +160,7 @@ func (s *startRequest) evidence() (enrol.Evidence, *Problem) {
 	case chip && e.Authority != nil:
 		f.add("evidence", "give either chip or authority, not both")
 	case chip:
-		ev.Chip = &enrol.ChipEvidence{Dump: parseChipDump(&f, e.Chip), PrintedMRZ: e.PrintedMRZ}
+		ev.Chip = &enrol.ChipEvidence{Dump: parseChipDump(f, e.Chip), PrintedMRZ: e.PrintedMRZ}
 	case e.Authority != nil:
 		if e.PrintedMRZ != "" {
 			f.add("evidence.printed_mrz", "only with chip evidence")
@@ -171,10 +182,7 @@ func (s *startRequest) evidence() (enrol.Evidence, *Problem) {
 	default:
 		f.add("evidence", "give chip or authority evidence")
 	}
-	if s.Guardian != nil {
-		s.Guardian.check(&f)
-	}
-	return ev, f.problem()
+	return ev
 }
 
 // parseChipDump decodes a chip dump: strictly for its shape (no unknown
@@ -328,16 +336,23 @@ type credentialsJSON struct {
 	Password       string `json:"password"`
 }
 
+// check adds to f what is missing of the credentials in member name; c
+// may be nil (the member is absent). A password is checked for presence
+// only: spaces may be part of it.
+func (c *credentialsJSON) check(f *fieldErrors, name string) {
+	if c == nil {
+		f.add(name, "required")
+		return
+	}
+	f.required(name+".internet_number", c.InternetNumber)
+	if c.Password == "" {
+		f.add(name+".password", "required")
+	}
+}
+
 func (a *approvalRequest) approval() (enrol.MinorApproval, *Problem) {
 	var f fieldErrors
-	if a.Guardian == nil {
-		f.add("guardian", "required")
-	} else {
-		f.required("guardian.internet_number", a.Guardian.InternetNumber)
-		if a.Guardian.Password == "" {
-			f.add("guardian.password", "required")
-		}
-	}
+	a.Guardian.check(&f, "guardian")
 	f.required("minor_internet_number", a.MinorInternetNumber)
 	f.required("approval_code", a.ApprovalCode)
 	f.required("relationship", a.Relationship)

@@ -38,8 +38,8 @@ func (e *enEnv) birthForAge(age int) document.Date {
 }
 
 // passport issues a passport of a synthetic person aged age with portrait
-// seed.
-func (e *enEnv) passport(number string, age int, seed uint64) *testdoc.Document {
+// seed; opts may break it (testdoc.TamperedGroup...).
+func (e *enEnv) passport(number string, age int, seed uint64, opts ...testdoc.ChipOption) *testdoc.Document {
 	e.t.Helper()
 	portrait, err := testdoc.Portrait(seed)
 	if err != nil {
@@ -56,7 +56,7 @@ func (e *enEnv) passport(number string, age int, seed uint64) *testdoc.Document 
 			BirthDate: e.birthForAge(age), Sex: "F"},
 		DocumentNumber: number,
 		Expiry:         document.NewDate(e.clock.Now().AddDate(5, 0, 0)),
-	}, portrait)
+	}, portrait, opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

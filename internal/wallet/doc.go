@@ -47,7 +47,7 @@
 //
 // Client covers every route of the enrolment API contract (start,
 // assisted start, status, phone, face, password, completion, guardian
-// approval) and the demo routes of `netid serve --demo`. Requests have a
+// approval, account upgrade) and the demo routes of `netid serve --demo`. Requests have a
 // time limit, answers a size limit, redirects are not followed (they would
 // carry the enrolment token or a password elsewhere), and an answer that
 // is not JSON is refused (ErrResponse) rather than misread. Every error
@@ -97,6 +97,33 @@
 // device key; every opening opens its commitment and every commitment has
 // its opening; the dynamic-code parameters are usable. Only then is the
 // account marked verified and success declared.
+//
+// # Upgrade
+//
+// Upgrade adds document evidence to the wallet's account (POST
+// /v1/residents/upgrade): the resident of an assisted enrolment who has
+// since obtained a passport or an identity card keeps the same internet
+// number, and the account's evidence pathway and assurance ceiling rise
+// to the document's (at most substantial: an upgrade keeps no face
+// template). The resident logs in with the wallet's internet number and
+// password; the evidence has the shape of a start's (a chip dump with the
+// printed MRZ, or authority evidence). The password alone does not bind a
+// document: Upgrade asks for an upgrade challenge (POST
+// /v1/residents/upgrade/challenge), takes a face capture and its liveness
+// attestation for that challenge through the providers enrolment uses
+// (FaceFunc, LivenessFunc; the demo camera and detector with a
+// DemoSource), and sends them with the document; the server matches the
+// face with a chip's portrait. A run that stops for an attestation saves
+// the challenge in wallet.json (upgrade_challenge) for the next run, as
+// enrolment saves its face challenge. The new pathway and ceiling are
+// saved in wallet.json, under the lock. The certificate and its openings are kept
+// as they are: the certificate names no pathway, but its commitments stay
+// those of the attributes recorded at enrolment (the registrar's), not
+// the document's; a certificate committing to the document's attributes
+// needs a reissue, which this version does not offer. If the server
+// upgraded the account but the wallet could not save it
+// (ErrUpgradeNotSaved), running the upgrade again records it: the server
+// answers the same for a document the account has already.
 //
 // # Dynamic code
 //

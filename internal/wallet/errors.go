@@ -39,6 +39,10 @@ var (
 	// or is not for this wallet's device key, or its openings or
 	// dynamic-code parameters are unusable.
 	ErrCertificate = errors.New("the certificate the server issued could not be verified")
+	// ErrUpgradeNotSaved: the server upgraded the account but the wallet
+	// could not record it. Running the upgrade again records it: the
+	// server answers the same for a document it has already.
+	ErrUpgradeNotSaved = errors.New("the account was upgraded, but the wallet could not record it; run the upgrade again")
 	// ErrResponse: the server's answer is not what the API promises
 	// (wrong content type, malformed JSON, too large).
 	ErrResponse = errors.New("the server's answer could not be understood")
@@ -72,6 +76,10 @@ type InputNeededError struct {
 	Challenge string
 	// Reason says why the given input was not usable, if one was given.
 	Reason string
+	// For names what a document, password, face or attestation is needed
+	// for when it is not the enrolment ("the upgrade", "the approval"), for
+	// the message.
+	For string
 }
 
 func (e *InputNeededError) Error() string {
@@ -79,8 +87,14 @@ func (e *InputNeededError) Error() string {
 	switch e.Input {
 	case InputEvidence:
 		msg = "a document is needed to start an enrolment"
+		if e.For != "" {
+			msg = "a document is needed for " + e.For
+		}
 	case InputPassword:
 		msg = "a password is needed to finish the enrolment"
+		if e.For != "" {
+			msg = "your password is needed for " + e.For
+		}
 	case InputPhone:
 		msg = "a mobile phone number is needed for this enrolment"
 	case InputCode:
@@ -90,8 +104,14 @@ func (e *InputNeededError) Error() string {
 		}
 	case InputFace:
 		msg = "a photo of your face is needed"
+		if e.For != "" {
+			msg += " for " + e.For
+		}
 	case InputLiveness:
 		msg = fmt.Sprintf("a liveness attestation for the face challenge %q is needed", e.Challenge)
+		if e.For != "" {
+			msg += " for " + e.For
+		}
 	default:
 		msg = fmt.Sprintf("%s is needed", e.Input)
 	}

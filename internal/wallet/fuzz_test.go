@@ -75,6 +75,7 @@ func FuzzParseState(f *testing.F) {
 	f.Add([]byte(`{"format":"netid-wallet/1","suite":"intl","created_at":"2026-01-02T03:04:05Z"}`))
 	f.Add([]byte(`{"format":"netid-wallet/1","suite":"sm","created_at":"2026-01-02T03:04:05Z","enrolment":{"id":"e","token":"t","csr_nonce":"n","expires_at":"2026-01-03T00:00:00Z","started_at":"2026-01-02T03:04:05Z"}}`))
 	f.Add([]byte(`{"format":"netid-wallet/1","suite":"intl","created_at":"2026-01-02T03:04:05Z","account":{"internet_number":"X","certificate_pem":"p","ca_pem":"","serial":"1","status":"active","verified":true,"dynamic_code":{"secret":"AAAA","digits":8,"period":30,"algorithm":"SHA256"},"enrolled_at":"2026-01-02T03:04:05Z"}}`))
+	f.Add([]byte(`{"format":"netid-wallet/1","suite":"intl","created_at":"2026-01-02T03:04:05Z","upgrade_challenge":{"challenge":"AQ","expires_at":"2026-01-02T03:09:05Z"}}`))
 	f.Add([]byte(`{"format":"netid-wallet/2"}`))
 	f.Add([]byte(`{"format":"netid-wallet/1","suite":"intl","extra":1}`))
 	f.Add([]byte(`{} {}`))

@@ -32,9 +32,14 @@ const (
 	ProblemTooManyAttempts   = "too-many-attempts"
 	ProblemWeakPassword      = "weak-password"
 	ProblemBadCredentials    = "bad-credentials"
-	ProblemBadCSR            = "bad-csr"
-	ProblemThrottled         = "throttled"
-	ProblemBusy              = "busy"
+	ProblemAccountPending    = "account-pending"
+	ProblemUpgradeMismatch   = "upgrade-mismatch"
+	// ProblemUpgradeNeedsPortrait: the upgrade's chip was read without its
+	// portrait, so the face could not be matched.
+	ProblemUpgradeNeedsPortrait = "upgrade-needs-portrait"
+	ProblemBadCSR               = "bad-csr"
+	ProblemThrottled            = "throttled"
+	ProblemBusy                 = "busy"
 )
 
 // Problem is an error the server answered, decoded from its RFC 9457

@@ -104,6 +104,13 @@ type testServer struct {
 
 func newTestServer(t *testing.T, suiteName string) *testServer {
 	t.Helper()
+	return newTestServerWith(t, suiteName, nil)
+}
+
+// newTestServerWith is newTestServer with the enrolment configuration
+// changed by configure, when not nil.
+func newTestServerWith(t *testing.T, suiteName string, configure func(*enrol.Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := suite.New(suite.Name(suiteName))
@@ -187,15 +194,19 @@ func newTestServer(t *testing.T, suiteName string) *testServer {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := enrol.Config{
+		StartPerAddress: throttle.Limit{Scope: "enrol-start", Max: 1000, Window: time.Hour},
+		LoginPerAccount: throttle.Limit{Scope: "login-account", Max: 5, Window: 15 * time.Minute},
+		LoginPerAddress: throttle.Limit{Scope: "login-address", Max: 1000, Window: 15 * time.Minute},
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
 	ts.svc, err = enrol.New(enrol.Deps{
 		Store: st, Keys: keys, Envelope: env, Phone: verifier, Hasher: hasher,
 		Policy: password.DefaultPolicy(), Matcher: matcher, Extractor: extractor, Liveness: liveness,
 		Trust: trust, Authority: ts.authority, Issuer: ca, Throttle: st,
-	}, enrol.Config{
-		StartPerAddress: throttle.Limit{Scope: "enrol-start", Max: 1000, Window: time.Hour},
-		LoginPerAccount: throttle.Limit{Scope: "login-account", Max: 5, Window: 15 * time.Minute},
-		LoginPerAddress: throttle.Limit{Scope: "login-address", Max: 1000, Window: 15 * time.Minute},
-	}, enrol.WithClock(clk.Now), enrol.WithLogger(log))
+	}, cfg, enrol.WithClock(clk.Now), enrol.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,17 @@ type State struct {
 	Enrolment *Enrolment `json:"enrolment,omitempty"`
 	// Account is what the completed enrolment returned, nil before.
 	Account *Account `json:"account,omitempty"`
+	// UpgradeChallenge is the liveness challenge of an upgrade that
+	// stopped for an attestation, nil when none is pending.
+	UpgradeChallenge *PendingChallenge `json:"upgrade_challenge,omitempty"`
+}
+
+// PendingChallenge is a server's liveness challenge kept between runs, so
+// that an attestation made outside the wallet for it is usable on the
+// next run.
+type PendingChallenge struct {
+	Challenge string    `json:"challenge"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Enrolment is an enrolment in progress: what the wallet needs to resume
@@ -68,7 +79,9 @@ type Account struct {
 	// Status is the account status the server reported at completion
 	// (active, or pending-guardian for a minor of 15 to 17). A guardian's
 	// later approval is not reflected here.
-	Status           string `json:"status"`
+	Status string `json:"status"`
+	// Pathway and AssuranceCeiling are the evidence pathway and ceiling
+	// the server reported at completion, or at the last Upgrade.
 	Pathway          string `json:"pathway,omitempty"`
 	AssuranceCeiling string `json:"assurance_ceiling,omitempty"`
 	// CertificatePEM is the internet certificate for the device key;

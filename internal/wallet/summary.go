@@ -136,7 +136,7 @@ func ApproveMinor(ctx context.Context, w *Wallet, c *Client, password string, a 
 		return ErrOtherServer
 	}
 	if password == "" {
-		return &InputNeededError{Input: InputPassword}
+		return &InputNeededError{Input: InputPassword, For: "the approval"}
 	}
 	return c.ApproveMinor(ctx, MinorApprovalRequest{
 		Guardian:            GuardianLogin{InternetNumber: acct.InternetNumber, Password: password},
