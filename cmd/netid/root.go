@@ -158,6 +158,7 @@ Run "netid <command> --help" for a command's flags.`,
 		newDocumentCommand(stdout, stderr),
 		newTestdocCommand(stdout),
 		newRegistrarCommand(stdout, stderr),
+		newRPCommand(stdout, stderr),
 		newWalletCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	}

@@ -21,6 +21,7 @@
 //	certificates.go credential.CertStore (internet certificates, CA certificates, CRL numbers)
 //	phone.go      phone.Store (one-time phone code challenges)
 //	enrol*.go     enrol.Store (enrolments, residents, identity anchors, internet numbers, guardians, registrars)
+//	rp.go oidc*.go rp.Store (relying parties), oidc.Store (sessions, interactions, consents, grants, tokens, disclosures)
 //
 // # Adding an aggregate
 //

@@ -65,6 +65,14 @@ func Run(t *testing.T, e Engine) {
 		{"InternetNumbers", testInternetNumbers},
 		{"GuardianLinks", testGuardianLinks},
 		{"Registrars", testRegistrars},
+		{"RPCRUD", testRPCRUD},
+		{"LoginSessions", testLoginSessions},
+		{"Interactions", testInteractions},
+		{"RememberedConsents", testRememberedConsents},
+		{"GrantsAndTokens", testGrantsAndTokens},
+		{"PinPairwiseKey", testPinPairwiseKey},
+		{"Disclosures", testDisclosures},
+		{"PruneOIDC", testPruneOIDC},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
@@ -89,6 +97,8 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentPhoneVerify", testConcurrentPhoneVerify},
 		{"ConcurrentEnrolment", testConcurrentEnrolment},
 		{"ConcurrentEnrolmentUpdate", testConcurrentEnrolmentUpdate},
+		{"ConcurrentUseGrantCode", testConcurrentUseGrantCode},
+		{"ConcurrentUseToken", testConcurrentUseToken},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 	}
 	for _, tt := range tests {

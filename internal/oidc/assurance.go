@@ -1,0 +1,71 @@
+package oidc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netid/netid/internal/enrol"
+)
+
+// Authentication methods (RFC 8176) the provider reports in amr.
+const amrPassword = "pwd"
+
+// rank orders assurance levels; anything else ranks 0.
+func rank(a enrol.Assurance) int {
+	switch a {
+	case enrol.AssuranceLow:
+		return 1
+	case enrol.AssuranceSubstantial:
+		return 2
+	case enrol.AssuranceHigh:
+		return 3
+	}
+	return 0
+}
+
+// levels lists the assurance levels, lowest first.
+var levels = []enrol.Assurance{enrol.AssuranceLow, enrol.AssuranceSubstantial, enrol.AssuranceHigh}
+
+// maxAchievable is the highest level a login through this provider can
+// reach today: password only, so low. Step-up (the wallet's approval or
+// dynamic code, a face match) raises it in later work; everything that
+// decides whether a request can be met asks this one function.
+func maxAchievable() enrol.Assurance { return enrol.AssuranceLow }
+
+// achievableLevels lists the levels up to maxAchievable, for discovery.
+func achievableLevels() []string {
+	var out []string
+	for _, l := range levels {
+		if rank(l) <= rank(maxAchievable()) {
+			out = append(out, string(l))
+		}
+	}
+	return out
+}
+
+// requiredLevel returns the level an authorization request needs: the
+// higher of the RP's minimum and the lowest level in acr_values. The
+// levels are ordered, so an RP that lists several accepts the lowest of
+// them, and a login that reaches a higher one satisfies it (the acr claim
+// then reports the level reached). A value outside the vocabulary is an
+// error: netid will not guess what an RP meant by a level it does not know.
+func requiredLevel(min enrol.Assurance, acrValues []string) (enrol.Assurance, error) {
+	required := min
+	if rank(required) == 0 {
+		required = enrol.AssuranceLow
+	}
+	var lowest enrol.Assurance
+	for _, v := range acrValues {
+		a := enrol.Assurance(strings.TrimSpace(v))
+		if rank(a) == 0 {
+			return "", fmt.Errorf("acr_values: %q is not one of low, substantial, high", v)
+		}
+		if lowest == "" || rank(a) < rank(lowest) {
+			lowest = a
+		}
+	}
+	if rank(lowest) > rank(required) {
+		required = lowest
+	}
+	return required, nil
+}
