@@ -9,35 +9,36 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/store"
 )
 
 func TestAssistedThenUpgraded(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
-	regID, token, err := e.svc.CreateRegistrar(ctx, "Registrar office 1")
+	e := newEnv(t)
+	regID, token, err := e.Service.CreateRegistrar(ctx, "Registrar office 1")
 	if err != nil {
 		t.Fatalf("CreateRegistrar() error = %v", err)
 	}
-	reg, err := e.svc.AuthenticateRegistrar(ctx, token)
+	reg, err := e.Service.AuthenticateRegistrar(ctx, token)
 	if err != nil || reg.ID != regID || reg.Name != "Registrar office 1" {
 		t.Fatalf("AuthenticateRegistrar() = %+v, %v; want the registrar", reg, err)
 	}
-	if _, err := e.svc.AuthenticateRegistrar(ctx, token+"x"); !errors.Is(err, enrol.ErrUnauthorized) {
+	if _, err := e.Service.AuthenticateRegistrar(ctx, token+"x"); !errors.Is(err, enrol.ErrUnauthorized) {
 		t.Errorf("AuthenticateRegistrar(wrong token) error = %v, want ErrUnauthorized", err)
 	}
-	birth := e.birthForAge(29)
+	birth := e.BirthForAge(29)
 	ev := enrol.AssistedEvidence{Kind: enrol.AssistedRefugeeRegistration, Reference: "unhcr 123-456",
 		Issuer: "UNHCR", Name: "Amina Test", BirthDate: birth, Sex: "F", Notes: "no passport"}
-	if _, err := e.svc.StartAssisted(ctx, "not-a-registrar", ev, nil); !errors.Is(err, enrol.ErrUnauthorized) {
+	if _, err := e.Service.StartAssisted(ctx, "not-a-registrar", ev, nil); !errors.Is(err, enrol.ErrUnauthorized) {
 		t.Errorf("StartAssisted(unknown registrar) error = %v, want ErrUnauthorized", err)
 	}
 	bad := ev
 	bad.Kind, bad.Reference = "passport-photocopy", " "
-	if _, err := e.svc.StartAssisted(ctx, regID, bad, nil); !errors.Is(err, enrol.ErrInvalidRequest) {
+	if _, err := e.Service.StartAssisted(ctx, regID, bad, nil); !errors.Is(err, enrol.ErrInvalidRequest) {
 		t.Errorf("StartAssisted(bad evidence) error = %v, want ErrInvalidRequest", err)
 	}
-	st, err := e.svc.StartAssisted(ctx, regID, ev, nil)
+	st, err := e.Service.StartAssisted(ctx, regID, ev, nil)
 	if err != nil {
 		t.Fatalf("StartAssisted() error = %v", err)
 	}
@@ -51,35 +52,35 @@ func TestAssistedThenUpgraded(t *testing.T) {
 	if done.Pathway != enrol.PathwayAssisted || done.AssuranceCeiling != enrol.AssuranceSubstantial {
 		t.Errorf("Complete() = pathway %q, ceiling %q; want assisted, substantial", done.Pathway, done.AssuranceCeiling)
 	}
-	r, err := e.store.Resident(ctx, done.ResidentID)
+	r, err := e.Store.Resident(ctx, done.ResidentID)
 	if err != nil || r.RegistrarID != regID || len(r.PhoneIndex) != 0 {
 		t.Errorf("Resident() = registrar %q, phone index %x, %v; want the registrar recorded, no phone", r.RegistrarID, r.PhoneIndex, err)
 	}
 	// The same registration cannot enrol twice, however it is typed.
 	again := ev
 	again.Reference = "  UNHCR   123-456 "
-	if _, err := e.svc.StartAssisted(ctx, regID, again, nil); !errors.Is(err, enrol.ErrDuplicateIdentity) {
+	if _, err := e.Service.StartAssisted(ctx, regID, again, nil); !errors.Is(err, enrol.ErrDuplicateIdentity) {
 		t.Errorf("StartAssisted(same registration) error = %v, want ErrDuplicateIdentity", err)
 	}
 
 	// The resident later gets a passport: same birth date.
-	chip, _ := e.passport("U00000001", 29, 101)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101)); err != nil {
+	chip := e.chip("U00000001", 29, 101)
+	if _, err := e.Service.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101)); err != nil {
 		t.Fatalf("Upgrade(passport) error = %v", err)
 	}
-	acct, err := e.svc.Resident(ctx, done.ResidentID)
+	acct, err := e.Service.Resident(ctx, done.ResidentID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if acct.InternetNumber != done.InternetNumber || acct.Pathway != enrol.PathwayChip || acct.AssuranceCeiling != enrol.AssuranceSubstantial {
 		t.Errorf("after Upgrade: %+v; want number %s kept, pathway document-chip, ceiling substantial", acct, done.InternetNumber)
 	}
-	anchors, err := e.store.IdentityAnchorsOf(ctx, done.ResidentID)
+	anchors, err := e.Store.IdentityAnchorsOf(ctx, done.ResidentID)
 	if err != nil || len(anchors) != 2 {
 		t.Errorf("IdentityAnchorsOf() = %d, %v; want 2 (registration and passport)", len(anchors), err)
 	}
 	// Upgrading again with the same passport changes nothing.
-	up, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101))
+	up, err := e.Service.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(done.ResidentID, 101))
 	if err != nil || up.Pathway != enrol.PathwayChip {
 		t.Errorf("second Upgrade() = %+v, %v; want unchanged, nil", up, err)
 	}
@@ -90,34 +91,34 @@ func TestAssistedThenUpgraded(t *testing.T) {
 
 	// A document of another enrolled person is refused.
 	e.enrolAdult("U00000002", 102, "13800138102", goodPassword)
-	otherChip, _ := e.passport("U00000002", 35, 102)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: otherChip}, e.upgradeFace(done.ResidentID, 102)); !errors.Is(err, enrol.ErrDuplicateIdentity) {
+	otherChip := e.chip("U00000002", 35, 102)
+	if _, err := e.Service.Upgrade(ctx, done.ResidentID, enrol.Evidence{Chip: otherChip}, e.upgradeFace(done.ResidentID, 102)); !errors.Is(err, enrol.ErrDuplicateIdentity) {
 		t.Errorf("Upgrade(another resident's passport) error = %v, want ErrDuplicateIdentity", err)
 	}
 	// A document of someone born on another day is refused.
-	card := e.idCard("Amina Test", e.birthForAge(40), "F", 9)
-	if _, err := e.svc.Upgrade(ctx, done.ResidentID, enrol.Evidence{Authority: card}, e.upgradeFace(done.ResidentID, 101)); !errors.Is(err, enrol.ErrUpgradeMismatch) {
+	card := e.idCard("Amina Test", e.BirthForAge(40), "F", 9)
+	if _, err := e.Service.Upgrade(ctx, done.ResidentID, enrol.Evidence{Authority: card}, e.upgradeFace(done.ResidentID, 101)); !errors.Is(err, enrol.ErrUpgradeMismatch) {
 		t.Errorf("Upgrade(other birth date) error = %v, want ErrUpgradeMismatch", err)
 	}
-	if _, err := e.svc.Upgrade(ctx, "nobody", enrol.Evidence{Authority: e.idCard("某", e.birthForAge(40), "F", 10)}, e.upgradeFace("nobody", 103)); !errors.Is(err, enrol.ErrNotFound) {
+	if _, err := e.Service.Upgrade(ctx, "nobody", enrol.Evidence{Authority: e.idCard("某", e.BirthForAge(40), "F", 10)}, e.upgradeFace("nobody", 103)); !errors.Is(err, enrol.ErrNotFound) {
 		t.Errorf("Upgrade(unknown resident) error = %v, want ErrNotFound", err)
 	}
 }
 
 func TestChildAssisted(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
+	e := newEnv(t)
 	parent := e.enrolAdult("G00000001", 111, "13800138111", goodPassword)
-	regID, _, err := e.svc.CreateRegistrar(ctx, "Registrar office 2")
+	regID, _, err := e.Service.CreateRegistrar(ctx, "Registrar office 2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := enrol.AssistedEvidence{Kind: enrol.AssistedBirthCertificate, Reference: "BC 77", Issuer: "Hospital",
-		Name: "Child Test", BirthDate: e.birthForAge(6)}
-	if _, err := e.svc.StartAssisted(ctx, regID, ev, nil); !errors.Is(err, enrol.ErrGuardianRequired) {
+		Name: "Child Test", BirthDate: e.BirthForAge(6)}
+	if _, err := e.Service.StartAssisted(ctx, regID, ev, nil); !errors.Is(err, enrol.ErrGuardianRequired) {
 		t.Errorf("StartAssisted(child, no guardian) error = %v, want ErrGuardianRequired", err)
 	}
-	st, err := e.svc.StartAssisted(ctx, regID, ev, application(parent.ResidentID))
+	st, err := e.Service.StartAssisted(ctx, regID, ev, application(parent.ResidentID))
 	if err != nil {
 		t.Fatalf("StartAssisted(child, guardian) error = %v", err)
 	}
@@ -134,8 +135,8 @@ func TestConcurrentDuplicateEnrolment(t *testing.T) {
 	for _, tc := range []struct{ engine, suite string }{{"sqlite", "intl"}, {"sqlite", "sm"}, {"postgres", "intl"}, {"postgres", "sm"}} {
 		t.Run(tc.engine+"/"+tc.suite, func(t *testing.T) {
 			ctx := context.Background()
-			e := newEnvOn(t, tc.engine, tc.suite, testConfig())
-			ev, _ := e.passport("Q00000001", 33, 121)
+			e := newEnv(t, enroltest.WithEngine(tc.engine), enroltest.WithSuite(tc.suite))
+			ev := e.chip("Q00000001", 33, 121)
 			var wallets []*wallet
 			for i, number := range []string{"13800138121", "13800138122"} {
 				st, err := e.startChip(ev, nil)
@@ -149,7 +150,7 @@ func TestConcurrentDuplicateEnrolment(t *testing.T) {
 				if _, err := w.face(121, false); err != nil {
 					t.Fatal(err)
 				}
-				if err := e.svc.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
+				if err := e.Service.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
 					t.Fatal(err)
 				}
 				wallets = append(wallets, w)
@@ -164,7 +165,7 @@ func TestConcurrentDuplicateEnrolment(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					results[i], errs[i] = e.svc.Complete(ctx, w.id(), w.token(), csr)
+					results[i], errs[i] = e.Service.Complete(ctx, w.id(), w.token(), csr)
 				}()
 			}
 			close(start)
@@ -188,25 +189,25 @@ func TestConcurrentDuplicateEnrolment(t *testing.T) {
 			// The loser's candidate number was never recorded and no
 			// certificate was issued to it.
 			for i, w := range wallets {
-				rec, err := e.store.Enrolment(ctx, w.id())
+				rec, err := e.Store.Enrolment(ctx, w.id())
 				if err != nil {
 					t.Fatal(err)
 				}
 				if errs[i] == nil {
 					continue
 				}
-				if _, err := e.store.InternetNumber(ctx, rec.Number); !errors.Is(err, store.ErrNotFound) {
+				if _, err := e.Store.InternetNumber(ctx, rec.Number); !errors.Is(err, store.ErrNotFound) {
 					t.Errorf("loser's number: InternetNumber() error = %v, want store.ErrNotFound", err)
 				}
-				certs, err := e.store.CertificatesFor(ctx, rec.Number)
+				certs, err := e.Store.CertificatesFor(ctx, rec.Number)
 				if err != nil || len(certs) != 0 {
 					t.Errorf("loser's certificates = %d, %v; want none", len(certs), err)
 				}
-				if _, err := e.store.Resident(ctx, rec.ResidentID); !errors.Is(err, store.ErrNotFound) {
+				if _, err := e.Store.Resident(ctx, rec.ResidentID); !errors.Is(err, store.ErrNotFound) {
 					t.Errorf("loser's resident: error = %v, want store.ErrNotFound", err)
 				}
 			}
-			certs, err := e.store.CertificatesFor(ctx, string(winner.InternetNumber))
+			certs, err := e.Store.CertificatesFor(ctx, string(winner.InternetNumber))
 			if err != nil || len(certs) != 1 {
 				t.Errorf("winner's certificates = %d, %v; want 1", len(certs), err)
 			}

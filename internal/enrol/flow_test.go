@@ -10,6 +10,7 @@ import (
 	"github.com/netid/netid/internal/biometric"
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/store"
 )
 
@@ -19,8 +20,8 @@ func TestAdultChipEnrolment(t *testing.T) {
 	for _, tc := range []struct{ engine, suite string }{{"sqlite", "intl"}, {"sqlite", "sm"}, {"postgres", "intl"}, {"postgres", "sm"}} {
 		t.Run(tc.engine+"/"+tc.suite, func(t *testing.T) {
 			ctx := context.Background()
-			e := newEnvOn(t, tc.engine, tc.suite, testConfig())
-			ev, _ := e.passport("E12345678", 35, 11)
+			e := newEnv(t, enroltest.WithEngine(tc.engine), enroltest.WithSuite(tc.suite))
+			ev := e.chip("E12345678", 35, 11)
 			st, err := e.startChip(ev, nil)
 			if err != nil {
 				t.Fatalf("Start() error = %v", err)
@@ -46,18 +47,18 @@ func TestAdultChipEnrolment(t *testing.T) {
 					}
 					return err
 				}, enrol.StateFaceVerified},
-				{"password", func() error { return e.svc.SetPassword(ctx, w.id(), w.token(), goodPassword) }, enrol.StatePasswordSet},
+				{"password", func() error { return e.Service.SetPassword(ctx, w.id(), w.token(), goodPassword) }, enrol.StatePasswordSet},
 			}
 			for _, s := range steps {
 				if err := s.run(); err != nil {
 					t.Fatalf("%s step error = %v", s.name, err)
 				}
-				got, err := e.svc.Status(ctx, w.id(), w.token())
+				got, err := e.Service.Status(ctx, w.id(), w.token())
 				if err != nil || got.State != s.want {
 					t.Fatalf("after %s: Status() = %q, %v; want %q", s.name, got.State, err, s.want)
 				}
 			}
-			done, err := e.svc.Complete(ctx, w.id(), w.token(), w.csr())
+			done, err := e.Service.Complete(ctx, w.id(), w.token(), w.csr())
 			if err != nil {
 				t.Fatalf("Complete() error = %v", err)
 			}
@@ -71,25 +72,25 @@ func TestAdultChipEnrolment(t *testing.T) {
 			if len(done.DynamicCodeSecret) < 20 {
 				t.Errorf("dynamic code secret %d bytes, want at least 20", len(done.DynamicCodeSecret))
 			}
-			if code := credential.NewDynamicCode(done.DynamicCodeSecret).Code(e.clock.Now()); len(code) != 8 {
+			if code := credential.NewDynamicCode(done.DynamicCodeSecret).Code(e.Clock.Now()); len(code) != 8 {
 				t.Errorf("dynamic code %q, want 8 digits", code)
 			}
 
 			// The account logs in; the enrolment is over.
-			acct, err := e.svc.AuthenticateResident(ctx, done.InternetNumber.Display(), goodPassword, "198.51.100.7")
+			acct, err := e.Service.AuthenticateResident(ctx, done.InternetNumber.Display(), goodPassword, "198.51.100.7")
 			if err != nil || acct.ID != done.ResidentID || !acct.PhoneLogin || acct.FaceTemplate {
 				t.Errorf("AuthenticateResident() = %+v, %v; want the new account, phone login, no template", acct, err)
 			}
-			_, err = e.svc.Complete(ctx, w.id(), w.token(), w.csr())
+			_, err = e.Service.Complete(ctx, w.id(), w.token(), w.csr())
 			var ws *enrol.WrongStepError
 			if !errors.As(err, &ws) || ws.Expected != enrol.StepNone {
 				t.Errorf("second Complete() error = %v, want a WrongStepError expecting nothing", err)
 			}
-			rec, err := e.store.InternetNumber(ctx, string(done.InternetNumber))
+			rec, err := e.Store.InternetNumber(ctx, string(done.InternetNumber))
 			if err != nil || rec.ResidentID != done.ResidentID || !rec.RetiredAt.IsZero() {
 				t.Errorf("InternetNumber() = %+v, %v; want assigned to the resident, not retired", rec, err)
 			}
-			anchors, err := e.store.IdentityAnchorsOf(ctx, done.ResidentID)
+			anchors, err := e.Store.IdentityAnchorsOf(ctx, done.ResidentID)
 			if err != nil || len(anchors) != 1 {
 				t.Errorf("IdentityAnchorsOf() = %d anchors, %v; want 1", len(anchors), err)
 			}
@@ -102,18 +103,18 @@ func TestAdultChipEnrolment(t *testing.T) {
 // the wallet received opens a commitment of the certificate.
 func checkCertificate(t *testing.T, e *env, w *wallet, done enrol.Completed) {
 	t.Helper()
-	cert, err := e.suite.ParseCertificate(done.Certificate)
+	cert, err := e.Suite.ParseCertificate(done.Certificate)
 	if err != nil {
 		t.Fatalf("ParseCertificate() error = %v", err)
 	}
 	if cert.Subject.CommonName != string(done.InternetNumber) {
 		t.Errorf("certificate subject %q, want %q", cert.Subject.CommonName, done.InternetNumber)
 	}
-	want, err := e.suite.MarshalPublicKey(w.device.Public())
+	want, err := e.Suite.MarshalPublicKey(w.device.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.suite.MarshalPublicKey(cert.PublicKey)
+	got, err := e.Suite.MarshalPublicKey(cert.PublicKey)
 	if err != nil || string(got) != string(want) {
 		t.Errorf("certificate key differs from the device key (err %v)", err)
 	}
@@ -136,7 +137,7 @@ func checkCertificate(t *testing.T, e *env, w *wallet, done enrol.Completed) {
 	if _, ok := byName["birth_date"]; !ok {
 		t.Errorf("no birth_date commitment among %v", commitments)
 	}
-	rec, err := e.store.Certificate(context.Background(), done.Serial)
+	rec, err := e.Store.Certificate(context.Background(), done.Serial)
 	if err != nil || rec.InternetNumber != string(done.InternetNumber) {
 		t.Errorf("Certificate(%s) = %+v, %v; want the record of the issued certificate", done.Serial, rec, err)
 	}
@@ -144,8 +145,8 @@ func checkCertificate(t *testing.T, e *env, w *wallet, done enrol.Completed) {
 
 func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
-	card := e.idCard("测试大人", e.birthForAge(40), "M", 1)
+	e := newEnv(t)
+	card := e.idCard("测试大人", e.BirthForAge(40), "M", 1)
 	st, err := e.startAuthority(card, nil)
 	if err != nil {
 		t.Fatalf("Start(authority) error = %v", err)
@@ -158,10 +159,10 @@ func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 	if err != nil || res.Matched || !res.TemplateKept {
 		t.Fatalf("SubmitFace() = %+v, %v; want liveness only (no portrait), template kept", res, err)
 	}
-	if err := e.svc.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
+	if err := e.Service.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
 		t.Fatal(err)
 	}
-	done, err := e.svc.Complete(ctx, w.id(), w.token(), w.csr())
+	done, err := e.Service.Complete(ctx, w.id(), w.token(), w.csr())
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
@@ -169,11 +170,11 @@ func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 		t.Errorf("Complete() pathway %q ceiling %q, want document-authority, substantial", done.Pathway, done.AssuranceCeiling)
 	}
 	// The kept template is sealed on the account and is the capture's.
-	r, err := e.store.Resident(ctx, done.ResidentID)
+	r, err := e.Store.Resident(ctx, done.ResidentID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := e.envelope.Open(ctx, r.ID, "face-template", r.Template)
+	plain, err := e.Envelope.Open(ctx, r.ID, "face-template", r.Template)
 	if err != nil {
 		t.Fatalf("open kept template: %v", err)
 	}
@@ -181,7 +182,7 @@ func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 	if err := tmpl.UnmarshalBinary(plain); err != nil {
 		t.Fatalf("kept template: %v", err)
 	}
-	want, err := e.extractor.Extract(ctx, liveCapture(t, 21, 1), biometric.FormatJPEG)
+	want, err := e.Extractor.Extract(ctx, enroltest.LiveCapture(t, 21, 1), biometric.FormatJPEG)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 		t.Errorf("kept template vs the capture's: cosine %v, %v; want the same template", s, err)
 	}
 	// The enrolment record keeps no personal data after completion.
-	rec, err := e.store.Enrolment(ctx, w.id())
+	rec, err := e.Store.Enrolment(ctx, w.id())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +201,8 @@ func TestAuthorityEnrolmentKeepsTemplate(t *testing.T) {
 
 func TestTemplateDeletedWithoutConsent(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
-	ev, _ := e.passport("T00000001", 30, 31)
+	e := newEnv(t)
+	ev := e.chip("T00000001", 30, 31)
 	st, err := e.startChip(ev, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -211,25 +212,25 @@ func TestTemplateDeletedWithoutConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// During enrolment the document portrait is held, sealed.
-	before, err := e.store.Enrolment(ctx, w.id())
+	before, err := e.Store.Enrolment(ctx, w.id())
 	if err != nil || len(before.Portrait) == 0 {
 		t.Fatalf("enrolment portrait %d bytes, %v; want the sealed DG2 portrait", len(before.Portrait), err)
 	}
 	if _, err := w.face(31, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
+	if err := e.Service.SetPassword(ctx, w.id(), w.token(), goodPassword); err != nil {
 		t.Fatal(err)
 	}
-	done, err := e.svc.Complete(ctx, w.id(), w.token(), w.csr())
+	done, err := e.Service.Complete(ctx, w.id(), w.token(), w.csr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.store.Resident(ctx, done.ResidentID)
+	r, err := e.Store.Resident(ctx, done.ResidentID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := e.store.Enrolment(ctx, w.id())
+	after, err := e.Store.Enrolment(ctx, w.id())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,8 +242,8 @@ func TestTemplateDeletedWithoutConsent(t *testing.T) {
 
 func TestEnrolmentExpiresAndIsPruned(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
-	ev, _ := e.passport("X00000001", 30, 41)
+	e := newEnv(t)
+	ev := e.chip("X00000001", 30, 41)
 	st, err := e.startChip(ev, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -251,36 +252,36 @@ func TestEnrolmentExpiresAndIsPruned(t *testing.T) {
 	if err := w.phone("13600136000"); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := e.store.Enrolment(ctx, w.id())
+	rec, err := e.Store.Enrolment(ctx, w.id())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.DataKey(ctx, rec.ResidentID); err != nil {
+	if _, err := e.Store.DataKey(ctx, rec.ResidentID); err != nil {
 		t.Fatalf("DataKey() of the enrolment's resident error = %v, want one", err)
 	}
-	e.clock.Advance(enrol.DefaultEnrolmentTTL)
-	if _, err := e.svc.FaceChallenge(ctx, w.id(), w.token()); !errors.Is(err, enrol.ErrExpired) {
+	e.Clock.Advance(enrol.DefaultEnrolmentTTL)
+	if _, err := e.Service.FaceChallenge(ctx, w.id(), w.token()); !errors.Is(err, enrol.ErrExpired) {
 		t.Errorf("FaceChallenge() after the TTL error = %v, want ErrExpired", err)
 	}
-	n, err := e.svc.PruneExpired(ctx)
+	n, err := e.Service.PruneExpired(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("PruneExpired() = %d, %v; want 1, nil", n, err)
 	}
-	if _, err := e.store.Enrolment(ctx, w.id()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Store.Enrolment(ctx, w.id()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Enrolment() after prune error = %v, want store.ErrNotFound", err)
 	}
 	// The data key is shredded: nothing sealed for the enrolment opens.
-	if _, err := e.store.DataKey(ctx, rec.ResidentID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.Store.DataKey(ctx, rec.ResidentID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DataKey() after prune error = %v, want store.ErrNotFound", err)
 	}
-	if _, err := e.envelope.Open(ctx, rec.ResidentID, "identity", rec.Identity); err == nil {
+	if _, err := e.Envelope.Open(ctx, rec.ResidentID, "identity", rec.Identity); err == nil {
 		t.Errorf("the sealed identity still opens after prune")
 	}
-	if _, err := e.svc.Status(ctx, w.id(), w.token()); !errors.Is(err, enrol.ErrNotFound) {
+	if _, err := e.Service.Status(ctx, w.id(), w.token()); !errors.Is(err, enrol.ErrNotFound) {
 		t.Errorf("Status() after prune error = %v, want ErrNotFound", err)
 	}
 	// The same document can start again.
-	e.clock.Advance(time.Second)
+	e.Clock.Advance(time.Second)
 	if _, err := e.startChip(ev, nil); err != nil {
 		t.Errorf("Start() after prune error = %v, want nil", err)
 	}
@@ -290,8 +291,8 @@ func TestEnrolmentExpiresAndIsPruned(t *testing.T) {
 // all verify) but leaves no portrait to match the face with: enrolment
 // refuses it rather than falling back to a liveness check.
 func TestChipWithoutPortraitRefused(t *testing.T) {
-	e := newEnv(t, "intl", testConfig())
-	ev, _ := e.passport("N00000001", 30, 131)
+	e := newEnv(t)
+	ev := e.chip("N00000001", 30, 131)
 	files := map[string][]byte{}
 	for k, v := range ev.Dump.Files {
 		if k != "DG2" {
@@ -307,8 +308,8 @@ func TestChipWithoutPortraitRefused(t *testing.T) {
 
 func TestIdentityView(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
-	birth := e.birthForAge(44)
+	e := newEnv(t)
+	birth := e.BirthForAge(44)
 	card := e.idCard("测试丙", birth, "F", 5)
 	st, err := e.startAuthority(card, nil)
 	if err != nil {
@@ -318,7 +319,7 @@ func TestIdentityView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.svc.Identity(ctx, done.ResidentID)
+	got, err := e.Service.Identity(ctx, done.ResidentID)
 	if err != nil {
 		t.Fatalf("Identity() error = %v", err)
 	}
@@ -327,7 +328,7 @@ func TestIdentityView(t *testing.T) {
 	if got != want {
 		t.Errorf("Identity() = %+v, want %+v", got, want)
 	}
-	if _, err := e.svc.Identity(ctx, "nobody"); !errors.Is(err, enrol.ErrNotFound) {
+	if _, err := e.Service.Identity(ctx, "nobody"); !errors.Is(err, enrol.ErrNotFound) {
 		t.Errorf("Identity(nobody) error = %v, want ErrNotFound", err)
 	}
 	// The same number from a residence permit would be the same person:

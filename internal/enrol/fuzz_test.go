@@ -14,9 +14,9 @@ import (
 // or refuses with one of the errors the HTTP layer maps, never anything
 // else (a 500) and never a panic.
 func FuzzStartAuthority(f *testing.F) {
-	e := newEnv(f, "intl", testConfig())
-	valid := e.idCard("测试丁", e.birthForAge(33), "M", 11)
-	child := e.idCard("测试戊", e.birthForAge(8), "F", 12)
+	e := newEnv(f)
+	valid := e.idCard("测试丁", e.BirthForAge(33), "M", 11)
+	child := e.idCard("测试戊", e.BirthForAge(8), "F", 12)
 	f.Add(string(valid.DocType), valid.Number, valid.Name, valid.BirthDate.String())
 	f.Add(string(child.DocType), child.Number, child.Name, child.BirthDate.String())
 	f.Add(string(valid.DocType), valid.Number, valid.Name, "1900-01-01")
@@ -29,7 +29,7 @@ func FuzzStartAuthority(f *testing.F) {
 		enrol.ErrDuplicateIdentity, enrol.ErrThrottled, enrol.ErrEvidenceUnavailable}
 	f.Fuzz(func(t *testing.T, docType, number, name, birth string) {
 		d, _ := document.ParseDate(birth)
-		st, err := e.svc.Start(context.Background(), enrol.StartRequest{ClientAddr: "192.0.2.200",
+		st, err := e.Service.Start(context.Background(), enrol.StartRequest{ClientAddr: "192.0.2.200",
 			Evidence: enrol.Evidence{Authority: &enrol.AuthorityEvidence{DocType: document.DocType(docType), Number: number, Name: name, BirthDate: d}}})
 		if err == nil {
 			if st.ID == "" || st.Token == "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netid/netid/internal/document"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 )
 
 // application is a complete guardian application by guardianID.
@@ -19,20 +20,20 @@ func application(guardianID string) *enrol.GuardianApplication {
 }
 
 func TestAgeGroups(t *testing.T) {
-	e := newEnv(t, "intl", testConfig())
+	e := newEnv(t)
 	tests := []struct {
 		name  string
 		birth document.Date
 		want  enrol.AgeGroup
 		err   error
 	}{
-		{"10 years", e.birthForAge(10), "", enrol.ErrGuardianRequired},
-		{"14 today", e.birthForAge(14), "", enrol.ErrGuardianRequired},
-		{"15 today", e.birthForAge(15), enrol.AgeMinor, nil},
-		{"15 tomorrow: still 14", document.NewDate(e.clock.Now().AddDate(-15, 0, 1)), "", enrol.ErrGuardianRequired},
-		{"17", e.birthForAge(17), enrol.AgeMinor, nil},
-		{"18 today", e.birthForAge(18), enrol.AgeAdult, nil},
-		{"90", e.birthForAge(90), enrol.AgeAdult, nil},
+		{"10 years", e.BirthForAge(10), "", enrol.ErrGuardianRequired},
+		{"14 today", e.BirthForAge(14), "", enrol.ErrGuardianRequired},
+		{"15 today", e.BirthForAge(15), enrol.AgeMinor, nil},
+		{"15 tomorrow: still 14", document.NewDate(e.Clock.Now().AddDate(-15, 0, 1)), "", enrol.ErrGuardianRequired},
+		{"17", e.BirthForAge(17), enrol.AgeMinor, nil},
+		{"18 today", e.BirthForAge(18), enrol.AgeAdult, nil},
+		{"90", e.BirthForAge(90), enrol.AgeAdult, nil},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,15 +51,15 @@ func TestAgeGroups(t *testing.T) {
 
 func TestChildEnrolledByGuardian(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
+	e := newEnv(t)
 	parent := e.enrolAdult("P00000001", 51, "13800138001", goodPassword)
-	acct, err := e.svc.AuthenticateResident(ctx, string(parent.InternetNumber), goodPassword, "192.0.2.9")
+	acct, err := e.Service.AuthenticateResident(ctx, string(parent.InternetNumber), goodPassword, "192.0.2.9")
 	if err != nil {
 		t.Fatalf("AuthenticateResident(parent) error = %v", err)
 	}
-	child, _ := e.passport("C00000001", 10, 52)
+	child := e.chip("C00000001", 10, 52)
 
-	youth := e.idCard("测试少年", e.birthForAge(16), "M", 7)
+	youth := e.idCard("测试少年", e.BirthForAge(16), "M", 7)
 	yst, err := e.startAuthority(youth, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,17 +101,17 @@ func TestChildEnrolledByGuardian(t *testing.T) {
 	if done.Status != enrol.StatusActive || done.GuardianApprovalCode != "" {
 		t.Errorf("Complete(child) status %q, approval code %q; want active and none", done.Status, done.GuardianApprovalCode)
 	}
-	got, err := e.svc.Resident(ctx, done.ResidentID)
+	got, err := e.Service.Resident(ctx, done.ResidentID)
 	if err != nil || got.PhoneLogin {
 		t.Errorf("Resident(child) = %+v, %v; want no phone login (the guardian's number)", got, err)
 	}
-	links, err := e.svc.Guardians(ctx, done.ResidentID)
+	links, err := e.Service.Guardians(ctx, done.ResidentID)
 	if err != nil || len(links) != 1 || links[0].GuardianID != acct.ID || links[0].Kind != enrol.LinkApplication ||
 		links[0].EvidenceKind != enrol.GuardianEvidenceHouseholdRegister || len(links[0].Evidence) == 0 {
 		t.Errorf("Guardians(child) = %+v, %v; want one application link by the parent with sealed evidence", links, err)
 	}
 	// An adult may not share the parent's login phone.
-	other, _ := e.passport("A00000002", 30, 54)
+	other := e.chip("A00000002", 30, 54)
 	ost, err := e.startChip(other, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -122,13 +123,13 @@ func TestChildEnrolledByGuardian(t *testing.T) {
 
 func TestMinorPendingThenApproved(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "sm", testConfig())
+	e := newEnv(t, enroltest.WithSuite("sm"))
 	parent := e.enrolAdult("P00000002", 61, "13800138002", goodPassword)
-	pacct, err := e.svc.AuthenticateResident(ctx, string(parent.InternetNumber), goodPassword, "192.0.2.9")
+	pacct, err := e.Service.AuthenticateResident(ctx, string(parent.InternetNumber), goodPassword, "192.0.2.9")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, _ := e.passport("M00000001", 16, 62)
+	ev := e.chip("M00000001", 16, 62)
 	if _, err := e.startChip(ev, application(pacct.ID)); !errors.Is(err, enrol.ErrGuardianNotAllowed) {
 		t.Errorf("Start(16, guardian application) error = %v, want ErrGuardianNotAllowed", err)
 	}
@@ -143,7 +144,7 @@ func TestMinorPendingThenApproved(t *testing.T) {
 	if done.Status != enrol.StatusPendingGuardian || done.GuardianApprovalCode == "" {
 		t.Fatalf("Complete(16) = status %q, code %q; want pending-guardian with an approval code", done.Status, done.GuardianApprovalCode)
 	}
-	if _, err := e.svc.AuthenticateResident(ctx, string(done.InternetNumber), goodPassword, "192.0.2.10"); !errors.Is(err, enrol.ErrAccountPending) {
+	if _, err := e.Service.AuthenticateResident(ctx, string(done.InternetNumber), goodPassword, "192.0.2.10"); !errors.Is(err, enrol.ErrAccountPending) {
 		t.Errorf("AuthenticateResident(pending minor) error = %v, want ErrAccountPending", err)
 	}
 	approval := enrol.MinorApproval{InternetNumber: string(done.InternetNumber), ApprovalCode: done.GuardianApprovalCode,
@@ -164,24 +165,24 @@ func TestMinorPendingThenApproved(t *testing.T) {
 		if tt.change != nil {
 			tt.change(&a)
 		}
-		if err := e.svc.ApproveMinor(ctx, tt.guardian, a); !errors.Is(err, tt.want) {
+		if err := e.Service.ApproveMinor(ctx, tt.guardian, a); !errors.Is(err, tt.want) {
 			t.Errorf("%s: ApproveMinor() error = %v, want %v", tt.name, err, tt.want)
 		}
 	}
 	// The code is read as typed: lower case and spaces are fine.
 	typed := approval
 	typed.ApprovalCode = " " + strings.ToLower(approval.ApprovalCode) + " "
-	if err := e.svc.ApproveMinor(ctx, pacct.ID, typed); err != nil {
+	if err := e.Service.ApproveMinor(ctx, pacct.ID, typed); err != nil {
 		t.Fatalf("ApproveMinor() error = %v", err)
 	}
-	if err := e.svc.ApproveMinor(ctx, pacct.ID, approval); !errors.Is(err, enrol.ErrNotMinor) {
+	if err := e.Service.ApproveMinor(ctx, pacct.ID, approval); !errors.Is(err, enrol.ErrNotMinor) {
 		t.Errorf("second ApproveMinor() error = %v, want ErrNotMinor", err)
 	}
-	acct, err := e.svc.AuthenticateResident(ctx, string(done.InternetNumber), goodPassword, "192.0.2.10")
+	acct, err := e.Service.AuthenticateResident(ctx, string(done.InternetNumber), goodPassword, "192.0.2.10")
 	if err != nil || acct.Status != enrol.StatusActive {
 		t.Errorf("AuthenticateResident(approved minor) = %+v, %v; want active", acct, err)
 	}
-	links, err := e.store.GuardianLinksOfGuardian(ctx, pacct.ID)
+	links, err := e.Store.GuardianLinksOfGuardian(ctx, pacct.ID)
 	if err != nil || len(links) != 1 || links[0].MinorID != done.ResidentID || links[0].Kind != enrol.LinkApproval {
 		t.Errorf("GuardianLinksOfGuardian() = %+v, %v; want the approval link", links, err)
 	}

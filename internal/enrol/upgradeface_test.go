@@ -12,37 +12,38 @@ import (
 	"github.com/netid/netid/internal/biometric"
 	"github.com/netid/netid/internal/crypto/keystore"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 )
 
 // upgradeFace is the face evidence of an upgrade of residentID: a
 // challenge for that resident and a live capture of the person of
 // portrait seed, attested for it.
 func (e *env) upgradeFace(residentID string, seed uint64) *enrol.UpgradeFace {
-	e.t.Helper()
-	ch, _, err := e.svc.UpgradeChallenge(context.Background(), residentID)
+	e.T.Helper()
+	ch, _, err := e.Service.UpgradeChallenge(context.Background(), residentID)
 	if err != nil {
-		e.t.Fatalf("UpgradeChallenge() error = %v", err)
+		e.T.Fatalf("UpgradeChallenge() error = %v", err)
 	}
-	return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(e.t, seed, 2), ch, 0.99)}
+	return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(e.T, seed, 2), ch, 0.99)}
 }
 
 // enrolAssisted has a registrar start an assisted enrolment of a person
 // aged age, finished without a phone with a live face of portrait seed.
 func (e *env) enrolAssisted(reference string, age int, seed uint64) enrol.Completed {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	regID, _, err := e.svc.CreateRegistrar(ctx, "Registrar "+reference)
+	regID, _, err := e.Service.CreateRegistrar(ctx, "Registrar "+reference)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	st, err := e.svc.StartAssisted(ctx, regID, enrol.AssistedEvidence{Kind: enrol.AssistedRefugeeRegistration,
-		Reference: reference, Issuer: "UNHCR", Name: "Amina Test", BirthDate: e.birthForAge(age), Sex: "F"}, nil)
+	st, err := e.Service.StartAssisted(ctx, regID, enrol.AssistedEvidence{Kind: enrol.AssistedRefugeeRegistration,
+		Reference: reference, Issuer: "UNHCR", Name: "Amina Test", BirthDate: e.BirthForAge(age), Sex: "F"}, nil)
 	if err != nil {
-		e.t.Fatalf("StartAssisted() error = %v", err)
+		e.T.Fatalf("StartAssisted() error = %v", err)
 	}
 	done, err := e.wallet(st).complete("", seed, false, goodPassword)
 	if err != nil {
-		e.t.Fatalf("assisted enrolment: %v", err)
+		e.T.Fatalf("assisted enrolment: %v", err)
 	}
 	return done
 }
@@ -56,15 +57,15 @@ type accountSnapshot struct {
 }
 
 func (e *env) snapshot(residentID string) accountSnapshot {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	r, err := e.store.Resident(ctx, residentID)
+	r, err := e.Store.Resident(ctx, residentID)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	anchors, err := e.store.IdentityAnchorsOf(ctx, residentID)
+	anchors, err := e.Store.IdentityAnchorsOf(ctx, residentID)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return accountSnapshot{version: r.Version, pathway: r.Pathway, ceiling: r.Ceiling, anchors: len(anchors)}
 }
@@ -86,21 +87,21 @@ func rewrite(t *testing.T, challenge string, edit func(raw []byte) []byte) strin
 // was. An identity card (no portrait) needs a live capture.
 func TestUpgradeFace(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "intl", testConfig())
+	e := newEnv(t)
 	acct := e.enrolAssisted("UNHCR 200-001", 29, 201)
 	id := acct.ResidentID
-	chip, _ := e.passport("W00000001", 29, 202) // the holder's: same birth date, portrait 202
+	chip := e.chip("W00000001", 29, 202) // the holder's: same birth date, portrait 202
 	noPortrait := &enrol.ChipEvidence{Dump: chip.Dump, PrintedMRZ: chip.PrintedMRZ}
 	noPortrait.Dump.Files = maps.Clone(chip.Dump.Files)
 	delete(noPortrait.Dump.Files, "DG2") // listed in the SOD, not read: still authentic
-	card := e.idCard("Amina Test", e.birthForAge(29), "F", 21)
+	card := e.idCard("Amina Test", e.BirthForAge(29), "F", 21)
 	other := e.enrolAdult("W00000009", 209, "13800138209", goodPassword)
 
 	forged := func(edit func(raw []byte) []byte) func() *enrol.UpgradeFace {
 		return func() *enrol.UpgradeFace {
 			f := e.upgradeFace(id, 202)
 			ch := rewrite(t, f.Challenge, edit)
-			return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(t, 202, 2), ch, 0.99)}
+			return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(t, 202, 2), ch, 0.99)}
 		}
 	}
 	tests := []struct {
@@ -118,16 +119,16 @@ func TestUpgradeFace(t *testing.T) {
 			return f
 		}, enrol.ErrNotLive, biometric.ErrLivenessChallenge},
 		{"expired challenge", enrol.Evidence{Chip: chip}, func() *enrol.UpgradeFace {
-			ch, expires, err := e.svc.UpgradeChallenge(ctx, id)
+			ch, expires, err := e.Service.UpgradeChallenge(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := e.clock.Now().Add(enrol.DefaultFaceChallengeTTL); !expires.Equal(want) {
+			if want := e.Clock.Now().Add(enrol.DefaultFaceChallengeTTL); !expires.Equal(want) {
 				t.Errorf("UpgradeChallenge() expires %v, want %v", expires, want)
 			}
-			e.clock.Advance(enrol.DefaultFaceChallengeTTL)
+			e.Clock.Advance(enrol.DefaultFaceChallengeTTL)
 			// Attested now: only the challenge is stale.
-			return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(t, 202, 2), ch, 0.99)}
+			return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(t, 202, 2), ch, 0.99)}
 		}, enrol.ErrNotLive, biometric.ErrLivenessChallenge},
 		{"forged MAC", enrol.Evidence{Chip: chip}, forged(func(raw []byte) []byte {
 			raw[len(raw)-1] ^= 1
@@ -150,7 +151,7 @@ func TestUpgradeFace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(t, 202, 2), ch, 0.99)}
+			return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(t, 202, 2), ch, 0.99)}
 		}, enrol.ErrNotLive, biometric.ErrLivenessChallenge},
 		{"attestation for another challenge", enrol.Evidence{Chip: chip}, func() *enrol.UpgradeFace {
 			first := e.upgradeFace(id, 202)
@@ -159,15 +160,15 @@ func TestUpgradeFace(t *testing.T) {
 		}, enrol.ErrNotLive, biometric.ErrLivenessChallenge},
 		{"attestation for another capture", enrol.Evidence{Chip: chip}, func() *enrol.UpgradeFace {
 			f := e.upgradeFace(id, 202)
-			f.Capture.Image = liveCapture(t, 202, 3)
+			f.Capture.Image = enroltest.LiveCapture(t, 202, 3)
 			return f
 		}, enrol.ErrNotLive, biometric.ErrLivenessCaptureMismatch},
 		{"not live", enrol.Evidence{Chip: chip}, func() *enrol.UpgradeFace {
-			ch, _, err := e.svc.UpgradeChallenge(ctx, id)
+			ch, _, err := e.Service.UpgradeChallenge(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(t, 202, 2), ch, 0.1)}
+			return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(t, 202, 2), ch, 0.1)}
 		}, enrol.ErrNotLive, biometric.ErrNotLive},
 		{"no attestation", enrol.Evidence{Chip: chip}, func() *enrol.UpgradeFace {
 			f := e.upgradeFace(id, 202)
@@ -178,11 +179,11 @@ func TestUpgradeFace(t *testing.T) {
 		{"chip without portrait", enrol.Evidence{Chip: noPortrait}, func() *enrol.UpgradeFace { return e.upgradeFace(id, 202) },
 			enrol.ErrEvidenceRefused, nil},
 		{"identity card, not live", enrol.Evidence{Authority: card}, func() *enrol.UpgradeFace {
-			ch, _, err := e.svc.UpgradeChallenge(ctx, id)
+			ch, _, err := e.Service.UpgradeChallenge(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return &enrol.UpgradeFace{Challenge: ch, Capture: e.attest(liveCapture(t, 201, 2), ch, 0.1)}
+			return &enrol.UpgradeFace{Challenge: ch, Capture: e.Attest(enroltest.LiveCapture(t, 201, 2), ch, 0.1)}
 		}, enrol.ErrNotLive, biometric.ErrNotLive},
 		{"identity card, challenge of another resident", enrol.Evidence{Authority: card},
 			func() *enrol.UpgradeFace { return e.upgradeFace(other.ResidentID, 201) }, enrol.ErrNotLive, biometric.ErrLivenessChallenge},
@@ -190,7 +191,7 @@ func TestUpgradeFace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.snapshot(id)
-			up, err := e.svc.Upgrade(ctx, id, tt.evidence, tt.face())
+			up, err := e.Service.Upgrade(ctx, id, tt.evidence, tt.face())
 			if !errors.Is(err, tt.wantErr) || (tt.wantWhy != nil && !errors.Is(err, tt.wantWhy)) {
 				t.Errorf("Upgrade() = %+v, %v; want %v (%v)", up, err, tt.wantErr, tt.wantWhy)
 			}
@@ -201,14 +202,14 @@ func TestUpgradeFace(t *testing.T) {
 	}
 
 	// The identity card with a live capture: liveness is all it can show.
-	if _, err := e.svc.Upgrade(ctx, id, enrol.Evidence{Authority: card}, e.upgradeFace(id, 201)); err != nil {
+	if _, err := e.Service.Upgrade(ctx, id, enrol.Evidence{Authority: card}, e.upgradeFace(id, 201)); err != nil {
 		t.Fatalf("Upgrade(identity card, live) error = %v", err)
 	}
 	if got := e.snapshot(id); got.pathway != enrol.PathwayAuthority || got.anchors != 2 {
 		t.Errorf("after the card: %+v, want document-authority with 2 anchors", got)
 	}
 	// The passport with the holder's live face.
-	up, err := e.svc.Upgrade(ctx, id, enrol.Evidence{Chip: chip}, e.upgradeFace(id, 202))
+	up, err := e.Service.Upgrade(ctx, id, enrol.Evidence{Chip: chip}, e.upgradeFace(id, 202))
 	if err != nil {
 		t.Fatalf("Upgrade(passport, holder's face) error = %v", err)
 	}
@@ -226,27 +227,27 @@ func TestUpgradeFace(t *testing.T) {
 // retiring), and no longer once that key is retired.
 func TestUpgradeChallengeKeyRotation(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "sm", testConfig())
+	e := newEnv(t, enroltest.WithSuite("sm"))
 	acct := e.enrolAssisted("UNHCR 300-001", 40, 301)
-	chip, _ := e.passport("W00000003", 40, 302)
+	chip := e.chip("W00000003", 40, 302)
 	before, after := e.upgradeFace(acct.ResidentID, 302), e.upgradeFace(acct.ResidentID, 302)
-	old := e.keys.List(keystore.BlindIndex)
-	if _, err := e.keys.Rotate(ctx, keystore.BlindIndex); err != nil {
+	old := e.Keys.List(keystore.BlindIndex)
+	if _, err := e.Keys.Rotate(ctx, keystore.BlindIndex); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, before); err != nil {
+	if _, err := e.Service.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, before); err != nil {
 		t.Errorf("Upgrade(challenge of the retiring key) error = %v, want nil", err)
 	}
 	for _, m := range old {
-		if _, err := e.keys.Retire(ctx, m.ID); err != nil {
+		if _, err := e.Keys.Retire(ctx, m.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.svc.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, after); !errors.Is(err, enrol.ErrNotLive) {
+	if _, err := e.Service.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, after); !errors.Is(err, enrol.ErrNotLive) {
 		t.Errorf("Upgrade(challenge of a retired key) error = %v, want ErrNotLive", err)
 	}
 	// A new challenge is made under the new key and serves.
-	if _, err := e.svc.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(acct.ResidentID, 302)); err != nil {
+	if _, err := e.Service.Upgrade(ctx, acct.ResidentID, enrol.Evidence{Chip: chip}, e.upgradeFace(acct.ResidentID, 302)); err != nil {
 		t.Errorf("Upgrade(new challenge) error = %v, want nil", err)
 	}
 }
@@ -258,14 +259,14 @@ const b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 // (and then stops at the empty evidence); anything else is ErrNotLive,
 // never a panic and never another error.
 func FuzzUpgradeChallenge(f *testing.F) {
-	e := newEnv(f, "intl", testConfig())
+	e := newEnv(f)
 	ctx := context.Background()
 	const resident = "fuzz-resident"
-	valid, _, err := e.svc.UpgradeChallenge(ctx, resident)
+	valid, _, err := e.Service.UpgradeChallenge(ctx, resident)
 	if err != nil {
 		f.Fatal(err)
 	}
-	other, _, err := e.svc.UpgradeChallenge(ctx, "another-resident")
+	other, _, err := e.Service.UpgradeChallenge(ctx, "another-resident")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func FuzzUpgradeChallenge(f *testing.F) {
 	f.Add("AQ")
 	f.Add("not base64 at all!")
 	f.Fuzz(func(t *testing.T, challenge string) {
-		_, err := e.svc.Upgrade(ctx, resident, enrol.Evidence{}, &enrol.UpgradeFace{Challenge: challenge})
+		_, err := e.Service.Upgrade(ctx, resident, enrol.Evidence{}, &enrol.UpgradeFace{Challenge: challenge})
 		switch {
 		case challenge == valid && errors.Is(err, enrol.ErrInvalidRequest):
 		case challenge != valid && errors.Is(err, enrol.ErrNotLive) && errors.Is(err, biometric.ErrLivenessChallenge):

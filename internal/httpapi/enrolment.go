@@ -81,17 +81,17 @@ type enrolmentRoute struct {
 
 func (h *enrolmentHandlers) routes() []enrolmentRoute {
 	return []enrolmentRoute{
-		{http.MethodPost, "/v1/enrolments", h.start},
+		{http.MethodPost, "/v1/enrolments", handle(h, decodeJSON, h.start)},
 		{http.MethodPost, "/v1/assisted-enrolments", h.startAssisted},
-		{http.MethodGet, "/v1/enrolments/{id}", h.status},
-		{http.MethodPost, "/v1/enrolments/{id}/phone", h.sendPhoneCode},
-		{http.MethodPost, "/v1/enrolments/{id}/phone/verify", h.verifyPhone},
-		{http.MethodPost, "/v1/enrolments/{id}/phone/skip", h.skipPhone},
-		{http.MethodPost, "/v1/enrolments/{id}/face/challenge", h.faceChallenge},
-		{http.MethodPost, "/v1/enrolments/{id}/face", h.submitFace},
-		{http.MethodPost, "/v1/enrolments/{id}/password", h.setPassword},
-		{http.MethodPost, "/v1/enrolments/{id}/complete", h.complete},
-		{http.MethodPost, "/v1/guardian/approvals", h.approveMinor},
+		{http.MethodGet, "/v1/enrolments/{id}", step(h, ignoreBody, h.status)},
+		{http.MethodPost, "/v1/enrolments/{id}/phone", step(h, decodeJSON, h.sendPhoneCode)},
+		{http.MethodPost, "/v1/enrolments/{id}/phone/verify", step(h, decodeJSON, h.verifyPhone)},
+		{http.MethodPost, "/v1/enrolments/{id}/phone/skip", step(h, decodeEmpty, h.skipPhone)},
+		{http.MethodPost, "/v1/enrolments/{id}/face/challenge", step(h, decodeEmpty, h.faceChallenge)},
+		{http.MethodPost, "/v1/enrolments/{id}/face", step(h, decodeJSON, h.submitFace)},
+		{http.MethodPost, "/v1/enrolments/{id}/password", step(h, decodeJSON, h.setPassword)},
+		{http.MethodPost, "/v1/enrolments/{id}/complete", step(h, decodeJSON, h.complete)},
+		{http.MethodPost, "/v1/guardian/approvals", handle(h, decodeJSON, h.approveMinor)},
 		{http.MethodPost, "/v1/residents/upgrade/challenge", h.upgradeChallenge},
 		{http.MethodPost, "/v1/residents/upgrade", h.upgrade},
 		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
@@ -107,6 +107,58 @@ type enrolmentHandlers struct {
 func (h *enrolmentHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeEnrolmentError(w, r, h.log, err)
 }
+
+// handle serves a route whose handler follows one shape: decode reads
+// the request body into a fresh Req, then serve checks it, calls the
+// Service and writes the answer. The first error of either is answered as
+// a problem (writeEnrolmentError), so serve returns errors rather than
+// writing them.
+func handle[Req any](h *enrolmentHandlers, decode func(*http.Request, *Req) error,
+	serve func(w http.ResponseWriter, r *http.Request, req *Req) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if err := decode(r, &req); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := serve(w, r, &req); err != nil {
+			h.fail(w, r, err)
+		}
+	}
+}
+
+// enrolmentCall is one request to a route under /v1/enrolments/{id}.
+type enrolmentCall struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	id, token string
+}
+
+// step is handle for the routes under /v1/enrolments/{id}: it takes the
+// enrolment's capability token first, so that a request without one is
+// refused before its body is read.
+func step[Req any](h *enrolmentHandlers, decode func(*http.Request, *Req) error,
+	serve func(c enrolmentCall, req *Req) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, p := bearerToken(w, r)
+		if p != nil {
+			h.fail(w, r, p)
+			return
+		}
+		handle(h, decode, func(w http.ResponseWriter, r *http.Request, req *Req) error {
+			return serve(enrolmentCall{w: w, r: r, id: r.PathValue("id"), token: token}, req)
+		})(w, r)
+	}
+}
+
+// decodeJSON reads a JSON request body strictly (decodeJSONRequest).
+func decodeJSON[Req any](r *http.Request, req *Req) error { return decodeJSONRequest(r, req) }
+
+// decodeEmpty refuses a request body that is not empty (decodeEmptyRequest).
+func decodeEmpty(r *http.Request, _ *struct{}) error { return decodeEmptyRequest(r) }
+
+// ignoreBody reads nothing, for GET routes.
+func ignoreBody(*http.Request, *struct{}) error { return nil }
 
 // guardian authenticates the guardian of an application and returns the
 // application; nil when the request has none.
@@ -130,29 +182,22 @@ func (h *enrolmentHandlers) writeStarted(w http.ResponseWriter, st enrol.Started
 	writeJSON(w, http.StatusCreated, startedBody(st))
 }
 
-func (h *enrolmentHandlers) start(w http.ResponseWriter, r *http.Request) {
+func (h *enrolmentHandlers) start(w http.ResponseWriter, r *http.Request, req *startRequest) error {
 	ctx := r.Context()
-	var req startRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	ev, p := req.evidence()
 	if p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
 	g, err := h.guardian(ctx, req.Guardian)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	st, err := h.svc.Start(ctx, enrol.StartRequest{Evidence: ev, Guardian: g, ClientAddr: ClientAddrFrom(ctx)})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.writeStarted(w, st)
+	return nil
 }
 
 // startAssisted authenticates the registrar before it reads the body, so
@@ -195,220 +240,127 @@ func (h *enrolmentHandlers) startAssisted(w http.ResponseWriter, r *http.Request
 	h.writeStarted(w, st)
 }
 
-// enrolment returns the id and token of a request to /v1/enrolments/{id}/...
-func (h *enrolmentHandlers) enrolment(w http.ResponseWriter, r *http.Request) (id, token string, ok bool) {
-	token, p := bearerToken(w, r)
-	if p != nil {
-		h.fail(w, r, p)
-		return "", "", false
-	}
-	return r.PathValue("id"), token, true
-}
-
 // writeStatus answers a step that only moves the enrolment along with
 // where it now stands.
-func (h *enrolmentHandlers) writeStatus(w http.ResponseWriter, r *http.Request, id, token string) {
-	st, err := h.svc.Status(r.Context(), id, token)
+func (h *enrolmentHandlers) writeStatus(c enrolmentCall) error {
+	st, err := h.svc.Status(c.r.Context(), c.id, c.token)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, statusBody(st))
+	writeJSON(c.w, http.StatusOK, statusBody(st))
+	return nil
 }
 
-func (h *enrolmentHandlers) status(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	h.writeStatus(w, r, id, token)
+func (h *enrolmentHandlers) status(c enrolmentCall, _ *struct{}) error {
+	return h.writeStatus(c)
 }
 
-func (h *enrolmentHandlers) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	var req phoneSendRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *enrolmentHandlers) sendPhoneCode(c enrolmentCall, req *phoneSendRequest) error {
 	opts, p := req.options()
 	if p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
-	info, err := h.svc.SendPhoneCode(r.Context(), id, token, req.Number, opts...)
+	info, err := h.svc.SendPhoneCode(c.r.Context(), c.id, c.token, req.Number, opts...)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusAccepted, phoneChallengeBody(info))
+	writeJSON(c.w, http.StatusAccepted, phoneChallengeBody(info))
+	return nil
 }
 
-func (h *enrolmentHandlers) verifyPhone(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	var req phoneVerifyRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *enrolmentHandlers) verifyPhone(c enrolmentCall, req *phoneVerifyRequest) error {
 	if p := req.check(); p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
-	if err := h.svc.VerifyPhone(r.Context(), id, token, req.Number, req.Code); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := h.svc.VerifyPhone(c.r.Context(), c.id, c.token, req.Number, req.Code); err != nil {
+		return err
 	}
-	h.writeStatus(w, r, id, token)
+	return h.writeStatus(c)
 }
 
-func (h *enrolmentHandlers) skipPhone(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
+func (h *enrolmentHandlers) skipPhone(c enrolmentCall, _ *struct{}) error {
+	if err := h.svc.SkipPhone(c.r.Context(), c.id, c.token); err != nil {
+		return err
 	}
-	if err := decodeEmptyRequest(r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.svc.SkipPhone(r.Context(), id, token); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeStatus(w, r, id, token)
+	return h.writeStatus(c)
 }
 
-func (h *enrolmentHandlers) faceChallenge(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	if err := decodeEmptyRequest(r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ch, err := h.svc.FaceChallenge(r.Context(), id, token)
+func (h *enrolmentHandlers) faceChallenge(c enrolmentCall, _ *struct{}) error {
+	ch, err := h.svc.FaceChallenge(c.r.Context(), c.id, c.token)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, faceChallengeResponse{Challenge: ch})
+	writeJSON(c.w, http.StatusOK, faceChallengeResponse{Challenge: ch})
+	return nil
 }
 
-func (h *enrolmentHandlers) submitFace(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	var req faceRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *enrolmentHandlers) submitFace(c enrolmentCall, req *faceRequest) error {
 	capture, p := req.capture()
 	if p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
-	res, err := h.svc.SubmitFace(r.Context(), id, token, capture, req.KeepTemplate)
+	res, err := h.svc.SubmitFace(c.r.Context(), c.id, c.token, capture, req.KeepTemplate)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	st, err := h.svc.Status(r.Context(), id, token)
+	st, err := h.svc.Status(c.r.Context(), c.id, c.token)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, faceResultResponse{Matched: res.Matched, TemplateKept: res.TemplateKept,
+	writeJSON(c.w, http.StatusOK, faceResultResponse{Matched: res.Matched, TemplateKept: res.TemplateKept,
 		State: string(st.State), Next: string(st.Next)})
+	return nil
 }
 
-func (h *enrolmentHandlers) setPassword(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	var req passwordRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *enrolmentHandlers) setPassword(c enrolmentCall, req *passwordRequest) error {
 	if p := req.check(); p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
-	if err := h.svc.SetPassword(r.Context(), id, token, req.Password); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := h.svc.SetPassword(c.r.Context(), c.id, c.token, req.Password); err != nil {
+		return err
 	}
-	h.writeStatus(w, r, id, token)
+	return h.writeStatus(c)
 }
 
 // complete fetches the CA certificates before completing: the completion
 // returns the openings and the dynamic-code secret once, so nothing that
 // can fail may come after it.
-func (h *enrolmentHandlers) complete(w http.ResponseWriter, r *http.Request) {
-	id, token, ok := h.enrolment(w, r)
-	if !ok {
-		return
-	}
-	var req completeRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *enrolmentHandlers) complete(c enrolmentCall, req *completeRequest) error {
 	if p := req.check(); p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
-	caPEM, err := h.ca.CACertificatesPEM(r.Context())
+	caPEM, err := h.ca.CACertificatesPEM(c.r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	done, err := h.svc.Complete(r.Context(), id, token, []byte(req.CSR))
+	done, err := h.svc.Complete(c.r.Context(), c.id, c.token, []byte(req.CSR))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, completedBody(done, caPEM))
+	writeJSON(c.w, http.StatusCreated, completedBody(done, caPEM))
+	return nil
 }
 
 // approveMinor authenticates the guardian by internet number and password,
 // then records their approval of a minor of 15 to 17.
-func (h *enrolmentHandlers) approveMinor(w http.ResponseWriter, r *http.Request) {
+func (h *enrolmentHandlers) approveMinor(w http.ResponseWriter, r *http.Request, req *approvalRequest) error {
 	ctx := r.Context()
-	var req approvalRequest
-	if err := decodeJSONRequest(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	approval, p := req.approval()
 	if p != nil {
-		h.fail(w, r, p)
-		return
+		return p
 	}
 	acct, err := h.svc.AuthenticateResident(ctx, req.Guardian.InternetNumber, req.Guardian.Password, ClientAddrFrom(ctx))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := h.svc.ApproveMinor(ctx, acct.ID, approval); err != nil {
 		if errors.Is(err, enrol.ErrNotFound) {
 			// enrol.ErrNotFound's own message speaks of enrolments.
-			h.fail(w, r, NewProblem(http.StatusNotFound, "not-found",
-				"there is no account with this internet number; check the minor's internet number"))
-			return
+			return NewProblem(http.StatusNotFound, "not-found",
+				"there is no account with this internet number; check the minor's internet number")
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, approvalResponse{Status: "approved"})
+	return nil
 }

@@ -11,13 +11,14 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 )
 
 func TestEnrolmentAdultOverHTTP(t *testing.T) {
 	for _, suiteName := range []string{"intl", "sm"} {
 		t.Run(suiteName, func(t *testing.T) {
-			e := newEnEnv(t, suiteName, enConfig())
-			res := e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("E12345678", 35, 11), nil))
+			e := newEnEnv(t, enroltest.WithSuite(suiteName))
+			res := e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("E12345678", 35, 11), nil))
 			w := e.wallet(res)
 			if got, want := res.header.Get("Location"), "/v1/enrolments/"+w.started.ID; got != want {
 				t.Errorf("Location = %q, want %q", got, want)
@@ -47,7 +48,7 @@ func TestEnrolmentAdultOverHTTP(t *testing.T) {
 			// Nothing secret or personal reached the logs.
 			logs := e.logs.String()
 			for what, secret := range map[string]string{
-				"token": st.Token, "password": enPassword, "SMS code": e.sms.code(st.ID), "phone number": "13800138000",
+				"token": st.Token, "password": enPassword, "SMS code": e.SMS.Code(st.ID), "phone number": "13800138000",
 				"dynamic-code secret": base64.StdEncoding.EncodeToString(done.DynamicCode.Secret),
 				"opening salt":        base64.StdEncoding.EncodeToString(done.Openings[0].Salt),
 			} {
@@ -74,7 +75,7 @@ func checkCompleted(t *testing.T, e *enEnv, w *enWallet, done completedResponse)
 	if block == nil || block.Type != "CERTIFICATE" || len(strings.TrimSpace(string(rest))) != 0 {
 		t.Fatalf("certificate_pem is not one CERTIFICATE block: %q", done.CertificatePEM)
 	}
-	cert, err := e.suite.ParseCertificate(block.Bytes)
+	cert, err := e.Suite.ParseCertificate(block.Bytes)
 	if err != nil {
 		t.Fatalf("ParseCertificate() error = %v", err)
 	}
@@ -87,22 +88,22 @@ func checkCompleted(t *testing.T, e *enEnv, w *enWallet, done completedResponse)
 		}
 		caCerts = append(caCerts, string(b.Bytes))
 	}
-	want, err := e.ca.CACertificates(context.Background())
+	want, err := e.CA.CACertificates(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(caCerts) != len(want) || len(want) == 0 || caCerts[0] != string(want[0].Raw) {
 		t.Fatalf("ca_pem holds %d certificates, want the CA's %d", len(caCerts), len(want))
 	}
-	v, err := credential.VerifyCertificate(e.suite, cert, want, e.clock.Now())
+	v, err := credential.VerifyCertificate(e.Suite, cert, want, e.Clock.Now())
 	if err != nil {
 		t.Fatalf("VerifyCertificate() error = %v", err)
 	}
 	if string(v.InternetNumber) != done.InternetNumber || credential.FormatSerial(v.Serial) != done.Serial {
 		t.Errorf("certificate for %q serial %s, want %q serial %s", v.InternetNumber, credential.FormatSerial(v.Serial), done.InternetNumber, done.Serial)
 	}
-	gotKey, err1 := e.suite.MarshalPublicKey(v.DevicePublicKey)
-	wantKey, err2 := e.suite.MarshalPublicKey(w.device.Public())
+	gotKey, err1 := e.Suite.MarshalPublicKey(v.DevicePublicKey)
+	wantKey, err2 := e.Suite.MarshalPublicKey(w.device.Public())
 	if err1 != nil || err2 != nil || string(gotKey) != string(wantKey) {
 		t.Errorf("the certificate's key is not the device key (%v, %v)", err1, err2)
 	}
@@ -125,9 +126,9 @@ func checkCompleted(t *testing.T, e *enEnv, w *enWallet, done completedResponse)
 }
 
 func TestEnrolmentAuthorityOverHTTP(t *testing.T) {
-	e := newEnEnv(t, "intl", enConfig())
+	e := newEnEnv(t)
 	body := map[string]any{"evidence": map[string]any{"authority": map[string]any{
-		"doc_type": "resident-id-card", "number": e.card.number, "name": e.card.name, "birth_date": e.card.birth.String()}}}
+		"doc_type": "resident-id-card", "number": e.card.Number, "name": e.card.Name, "birth_date": e.card.Birth.String()}}}
 	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", body))
 	if w.started.Pathway != "document-authority" || w.started.AgeGroup != "adult" {
 		t.Errorf("start = %+v, want document-authority, adult", w.started)
@@ -149,11 +150,11 @@ func TestEnrolmentAuthorityOverHTTP(t *testing.T) {
 
 func TestEnrolmentChildByGuardian(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", enConfig())
+	e := newEnEnv(t)
 	parent := e.enrolAdult("P00000001", 51, "13800138001")
 
 	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "",
-		chipBody(e.passport("C00000001", 10, 52), guardianBody(parent.InternetNumberDisplay))))
+		chipBody(e.Passport("C00000001", 10, 52), guardianBody(parent.InternetNumberDisplay))))
 	if w.started.AgeGroup != "child" || !w.started.PhoneOptional {
 		t.Errorf("start = %+v, want a child whose phone is optional", w.started)
 	}
@@ -163,15 +164,15 @@ func TestEnrolmentChildByGuardian(t *testing.T) {
 	}
 	checkCompleted(t, e, w, done)
 
-	child, err := e.store.ResidentByNumber(ctx, done.InternetNumber)
+	child, err := e.Store.ResidentByNumber(ctx, done.InternetNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
-	guardian, err := e.store.ResidentByNumber(ctx, parent.InternetNumber)
+	guardian, err := e.Store.ResidentByNumber(ctx, parent.InternetNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
-	links, err := e.svc.Guardians(ctx, child.ID)
+	links, err := e.Service.Guardians(ctx, child.ID)
 	if err != nil || len(links) != 1 || links[0].GuardianID != guardian.ID || links[0].Kind != enrol.LinkApplication ||
 		links[0].Relationship != enrol.RelationshipParent || links[0].EvidenceKind != enrol.GuardianEvidenceHouseholdRegister {
 		t.Errorf("Guardians(child) = %+v, %v; want one application link by the parent with a household register", links, err)
@@ -180,10 +181,10 @@ func TestEnrolmentChildByGuardian(t *testing.T) {
 
 func TestEnrolmentMinorApprovedByGuardian(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", enConfig())
+	e := newEnEnv(t)
 	parent := e.enrolAdult("P00000002", 61, "13800138002")
 
-	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("M00000001", 16, 62), nil)))
+	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("M00000001", 16, 62), nil)))
 	if w.started.AgeGroup != "minor" || w.started.PhoneOptional {
 		t.Errorf("start = %+v, want a minor who needs a phone", w.started)
 	}
@@ -227,7 +228,7 @@ func TestEnrolmentMinorApprovedByGuardian(t *testing.T) {
 			if p.Type != ProblemTypeBase+tt.wantType || !strings.Contains(p.Detail, tt.wantDetail) {
 				t.Errorf("problem = %+v, want %s containing %q", p, tt.wantType, tt.wantDetail)
 			}
-			if r, err := e.store.ResidentByNumber(ctx, done.InternetNumber); err != nil || r.Status != enrol.StatusPendingGuardian {
+			if r, err := e.Store.ResidentByNumber(ctx, done.InternetNumber); err != nil || r.Status != enrol.StatusPendingGuardian {
 				t.Errorf("minor after a refused approval: %q, %v; want still pending-guardian", r.Status, err)
 			}
 		})
@@ -239,11 +240,11 @@ func TestEnrolmentMinorApprovedByGuardian(t *testing.T) {
 	if res.Status != "approved" {
 		t.Errorf("approval = %+v, want approved", res)
 	}
-	minor, err := e.store.ResidentByNumber(ctx, done.InternetNumber)
+	minor, err := e.Store.ResidentByNumber(ctx, done.InternetNumber)
 	if err != nil || minor.Status != enrol.StatusActive {
 		t.Fatalf("minor after approval: %q, %v; want active", minor.Status, err)
 	}
-	links, err := e.svc.Guardians(ctx, minor.ID)
+	links, err := e.Service.Guardians(ctx, minor.ID)
 	if err != nil || len(links) != 1 || links[0].Kind != enrol.LinkApproval || links[0].EvidenceKind != enrol.GuardianEvidenceCourtOrder {
 		t.Errorf("Guardians(minor) = %+v, %v; want one approval link with a court order", links, err)
 	}
@@ -256,14 +257,14 @@ func TestEnrolmentMinorApprovedByGuardian(t *testing.T) {
 
 func TestEnrolmentAssisted(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", enConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 1")
+	e := newEnEnv(t)
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := map[string]any{"evidence": map[string]any{
 		"kind": "refugee-registration", "reference": "UNHCR-123-456", "issuer": "UNHCR",
-		"name": "AMINA TEST", "birth_date": e.birthForAge(30).String(), "sex": "F", "notes": "no passport",
+		"name": "AMINA TEST", "birth_date": e.BirthForAge(30).String(), "sex": "F", "notes": "no passport",
 	}}
 
 	for _, tt := range []struct {

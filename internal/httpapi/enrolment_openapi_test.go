@@ -60,7 +60,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("route table vs openapi.json paths (-table +document):\n%s", diff)
 	}
 
-	e := newEnEnv(t, "intl", enConfig())
+	e := newEnEnv(t)
 	for _, op := range docOperations(doc) {
 		method, path, _ := strings.Cut(op, " ")
 		concrete := strings.ReplaceAll(path, "{id}", "some-id")

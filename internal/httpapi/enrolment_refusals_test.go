@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/password"
 	"github.com/netid/netid/internal/throttle"
 )
@@ -19,9 +20,9 @@ import (
 // TestEnrolmentStepRefusals sends refused requests to enrolments at each
 // step and checks the problem, and that the enrolment was not changed.
 func TestEnrolmentStepRefusals(t *testing.T) {
-	e := newEnEnv(t, "intl", enConfig())
+	e := newEnEnv(t)
 	start := func(number string, seed uint64) *enWallet {
-		return e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport(number, 35, seed), nil)))
+		return e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport(number, 35, seed), nil)))
 	}
 	created := start("R00000001", 101)
 	atFace := start("R00000002", 102)
@@ -41,7 +42,7 @@ func TestEnrolmentStepRefusals(t *testing.T) {
 	if weak == nil {
 		t.Fatal(`the policy accepts "password123"; pick a weaker test password`)
 	}
-	img := base64.StdEncoding.EncodeToString(liveCapture(t, 102, 1))
+	img := base64.StdEncoding.EncodeToString(enroltest.LiveCapture(t, 102, 1))
 
 	tests := []struct {
 		name        string
@@ -137,8 +138,8 @@ func TestEnrolmentStepRefusals(t *testing.T) {
 }
 
 func TestEnrolmentBodyTooLarge(t *testing.T) {
-	e := newEnEnv(t, "intl", enConfig())
-	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("B00000001", 35, 121), nil)))
+	e := newEnEnv(t)
+	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("B00000001", 35, 121), nil)))
 	limit := DefaultConfig().MaxBodyBytes
 	big := `{"number":"` + strings.Repeat("1", int(limit)) + `"}`
 	for _, tt := range []struct {
@@ -175,8 +176,8 @@ func TestEnrolmentBodyTooLarge(t *testing.T) {
 
 func TestEnrolmentFaceMismatch(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", enConfig())
-	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("F00000001", 35, 131), nil)))
+	e := newEnEnv(t)
+	w := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("F00000001", 35, 131), nil)))
 	w.phone("13800138131")
 	p := w.face(1001, false).want(t, http.StatusUnprocessableEntity).problem(t)
 	if p.Type != ProblemTypeBase+"face-mismatch" || p.Detail != enrol.ErrFaceMismatch.Error() {
@@ -185,7 +186,7 @@ func TestEnrolmentFaceMismatch(t *testing.T) {
 	if st := w.status(); st.State != "phone-verified" || st.Next != "face" {
 		t.Errorf("status after the mismatch = %+v, want still phone-verified, next face", st)
 	}
-	rec, err := e.store.Enrolment(ctx, w.started.ID)
+	rec, err := e.Store.Enrolment(ctx, w.started.ID)
 	if err != nil || rec.FaceAttempts != 1 || rec.FaceChallenge != "" {
 		t.Errorf("stored attempts %d challenge %q (%v), want 1 attempt, the challenge consumed", rec.FaceAttempts, rec.FaceChallenge, err)
 	}
@@ -196,11 +197,11 @@ func TestEnrolmentFaceMismatch(t *testing.T) {
 // TestEnrolmentStartRefusals checks the refusals of the start, and that a
 // refused start created no enrolment.
 func TestEnrolmentStartRefusals(t *testing.T) {
-	e := newEnEnv(t, "intl", enConfig())
-	enrolled := e.passport("D00000001", 35, 141)
+	e := newEnEnv(t)
+	enrolled := e.Passport("D00000001", 35, 141)
 	parent := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(enrolled, nil))).run("13800138141", 141)
-	child := e.passport("D00000002", 10, 142)
-	adult := e.passport("D00000003", 35, 143)
+	child := e.Passport("D00000002", 10, 142)
+	adult := e.Passport("D00000003", 35, 143)
 	authority := func(number, name, birth string) map[string]any {
 		return map[string]any{"evidence": map[string]any{"authority": map[string]any{
 			"doc_type": "resident-id-card", "number": number, "name": name, "birth_date": birth}}}
@@ -223,11 +224,11 @@ func TestEnrolmentStartRefusals(t *testing.T) {
 			403, "not-a-guardian", "consent"},
 		{"unknown relationship", chipBody(child, func() map[string]any { g := guardianBody(parent.InternetNumber); g["relationship"] = "aunt"; return g }()),
 			400, "bad-request", `unknown relationship "aunt"`},
-		{"authority mismatch", authority(e.card.number, "别人", e.card.birth.String()), 422, "evidence-refused", "does not match the document's record"},
-		{"bad ID number", authority(e.card.number[:17]+"0", e.card.name, e.card.birth.String()), 422, "evidence-refused", "your document could not be verified: "},
+		{"authority mismatch", authority(e.card.Number, "别人", e.card.Birth.String()), 422, "evidence-refused", "does not match the document's record"},
+		{"bad ID number", authority(e.card.Number[:17]+"0", e.card.Name, e.card.Birth.String()), 422, "evidence-refused", "your document could not be verified: "},
 		{"unknown document type", map[string]any{"evidence": map[string]any{"authority": map[string]any{
 			"doc_type": "library-card", "number": "1", "name": "x", "birth_date": "2000-01-01"}}}, 400, "bad-request", "evidence.authority.doc_type"},
-		{"malformed birth date", authority(e.card.number, e.card.name, "1985-13-01"), 400, "bad-request", "evidence.authority.birth_date: want a date"},
+		{"malformed birth date", authority(e.card.Number, e.card.Name, "1985-13-01"), 400, "bad-request", "evidence.authority.birth_date: want a date"},
 		{"chip and authority", map[string]any{"evidence": map[string]any{"chip": child.Chip, "authority": map[string]any{}}}, 400, "bad-request", "not both"},
 		{"no evidence", map[string]any{}, 400, "bad-request", "evidence: required"},
 		{"chip of unknown format", map[string]any{"evidence": map[string]any{"chip": map[string]any{"format": "x", "files": map[string]any{}}}}, 400, "bad-request", "evidence.chip"},
@@ -250,11 +251,11 @@ func TestEnrolmentStartRefusals(t *testing.T) {
 }
 
 func TestEnrolmentThrottled(t *testing.T) {
-	cfg := enConfig()
+	cfg := enroltest.DefaultConfig()
 	cfg.StartPerAddress = throttle.Limit{Scope: "enrol-start", Max: 1, Window: time.Hour}
-	e := newEnEnv(t, "intl", cfg)
-	e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("T00000001", 35, 151), nil)).want(t, http.StatusCreated)
-	res := e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("T00000002", 35, 152), nil)).want(t, http.StatusTooManyRequests)
+	e := newEnEnv(t, enroltest.WithConfig(cfg))
+	e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("T00000001", 35, 151), nil)).want(t, http.StatusCreated)
+	res := e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("T00000002", 35, 152), nil)).want(t, http.StatusTooManyRequests)
 	if p := res.problem(t); p.Type != ProblemTypeBase+"throttled" || !strings.Contains(p.Detail, "try again in") {
 		t.Errorf("problem = %+v, want throttled, with when to try again", p)
 	}

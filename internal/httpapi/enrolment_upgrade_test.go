@@ -13,12 +13,13 @@ import (
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/document/testdoc"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 )
 
 // upgradeConfig gives the assisted pathway the ceiling low, so that an
 // upgrade by a document (which grants at most substantial) raises it.
 func upgradeConfig() enrol.Config {
-	cfg := enConfig()
+	cfg := enroltest.DefaultConfig()
 	cfg.AssistedCeiling = enrol.AssuranceLow
 	return cfg
 }
@@ -29,7 +30,7 @@ func (e *enEnv) enrolAssisted(registrarToken, reference string, age int, seed ui
 	e.t.Helper()
 	body := map[string]any{"evidence": map[string]any{
 		"kind": "refugee-registration", "reference": reference, "issuer": "UNHCR",
-		"name": "AMINA TEST", "birth_date": e.birthForAge(age).String(), "sex": "F",
+		"name": "AMINA TEST", "birth_date": e.BirthForAge(age).String(), "sex": "F",
 	}}
 	w := e.wallet(e.call(http.MethodPost, "/v1/assisted-enrolments", registrarToken, body))
 	return w.run("", seed)
@@ -62,7 +63,7 @@ func (e *enEnv) upgradeChallenge(number string) upgradeChallengeResponse {
 func (e *enEnv) faceMember(challenge string, img []byte, attestedFor string) map[string]any {
 	e.t.Helper()
 	return map[string]any{"challenge": challenge, "image": base64.StdEncoding.EncodeToString(img),
-		"format": "image/jpeg", "liveness": e.attest(img, attestedFor)}
+		"format": "image/jpeg", "liveness": string(e.Attest(img, attestedFor, 0.99).Liveness)}
 }
 
 // upgradeFace takes a challenge for the account number and returns the
@@ -70,7 +71,7 @@ func (e *enEnv) faceMember(challenge string, img []byte, attestedFor string) map
 func (e *enEnv) upgradeFace(number string, seed uint64) map[string]any {
 	e.t.Helper()
 	ch := e.upgradeChallenge(number).Challenge
-	return e.faceMember(ch, liveCapture(e.t, seed, 2), ch)
+	return e.faceMember(ch, enroltest.LiveCapture(e.t, seed, 2), ch)
 }
 
 func chipEvidence(doc *testdoc.Document) map[string]any {
@@ -89,11 +90,11 @@ type accountState struct {
 func (e *enEnv) accountState(number string) accountState {
 	e.t.Helper()
 	ctx := context.Background()
-	r, err := e.store.ResidentByNumber(ctx, number)
+	r, err := e.Store.ResidentByNumber(ctx, number)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	anchors, err := e.store.IdentityAnchorsOf(ctx, r.ID)
+	anchors, err := e.Store.IdentityAnchorsOf(ctx, r.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -106,8 +107,8 @@ func (e *enEnv) accountState(number string) accountState {
 // raised from low to substantial; the passport can no longer enrol.
 func TestUpgradeOverHTTP(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", upgradeConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 1")
+	e := newEnEnv(t, enroltest.WithConfig(upgradeConfig()))
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +117,13 @@ func TestUpgradeOverHTTP(t *testing.T) {
 		t.Fatalf("assisted enrolment: pathway %q ceiling %q, want assisted, low", assisted.Pathway, assisted.AssuranceCeiling)
 	}
 	number := assisted.InternetNumber
-	passport := e.passport("U00000001", 29, 72) // the holder's: same birth date
-	otherDoc := e.passport("U00000002", 35, 73)
+	passport := e.Passport("U00000001", 29, 72) // the holder's: same birth date
+	otherDoc := e.Passport("U00000002", 35, 73)
 	e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(otherDoc, nil))).run("13800138073", 73)
-	tampered := e.passport("U00000003", 29, 74, testdoc.TamperedGroup(1))
+	tampered := e.Passport("U00000003", 29, 74, testdoc.TamperedGroup(1))
 	otherBirth := map[string]any{"authority": map[string]any{ // valid, but born 40 years ago
-		"doc_type": "resident-id-card", "number": e.card.number, "name": e.card.name, "birth_date": e.card.birth.String()}}
-	minor := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.passport("U00000004", 16, 75), nil))).
+		"doc_type": "resident-id-card", "number": e.card.Number, "name": e.card.Name, "birth_date": e.card.Birth.String()}}
+	minor := e.wallet(e.call(http.MethodPost, "/v1/enrolments", "", chipBody(e.Passport("U00000004", 16, 75), nil))).
 		run("13800138075", 75)
 	if minor.Status != "pending-guardian" {
 		t.Fatalf("minor status %q, want pending-guardian", minor.Status)
@@ -234,14 +235,14 @@ func TestUpgradeOverHTTP(t *testing.T) {
 // verifies gets the pathway document-authority.
 func TestUpgradeByAuthority(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", upgradeConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 2")
+	e := newEnEnv(t, enroltest.WithConfig(upgradeConfig()))
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	assisted := e.enrolAssisted(registrarToken, "UNHCR-777", 40, 81) // born the day of e.card
 	card := map[string]any{"authority": map[string]any{
-		"doc_type": "resident-id-card", "number": e.card.number, "name": e.card.name, "birth_date": e.card.birth.String()}}
+		"doc_type": "resident-id-card", "number": e.card.Number, "name": e.card.Name, "birth_date": e.card.Birth.String()}}
 	var up upgradedResponse
 	e.call(http.MethodPost, "/v1/residents/upgrade", "", upgradeBody(assisted.InternetNumber, enPassword, card, e.upgradeFace(assisted.InternetNumber, 81))).
 		want(t, http.StatusOK).into(t, &up)
@@ -256,15 +257,15 @@ func TestUpgradeByAuthority(t *testing.T) {
 // the right password, and nothing is upgraded.
 func TestUpgradeThrottled(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", upgradeConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 3")
+	e := newEnEnv(t, enroltest.WithConfig(upgradeConfig()))
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 3")
 	if err != nil {
 		t.Fatal(err)
 	}
 	assisted := e.enrolAssisted(registrarToken, "UNHCR-999", 29, 91)
-	passport := e.passport("V00000001", 29, 92)
+	passport := e.Passport("V00000001", 29, 92)
 	face := e.upgradeFace(assisted.InternetNumber, 92)
-	limit := enConfig().LoginPerAccount.Max
+	limit := enroltest.DefaultConfig().LoginPerAccount.Max
 	for i := range limit {
 		e.call(http.MethodPost, "/v1/residents/upgrade", "", upgradeBody(assisted.InternetNumber, "wrong password "+strconv.Itoa(i), chipEvidence(passport), face)).
 			want(t, http.StatusUnauthorized)

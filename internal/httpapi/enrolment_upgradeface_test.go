@@ -7,17 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 )
-
-// advance moves the clock on by d.
-func (c *enClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // TestUpgradeFaceOverHTTP: the password does not bind a passport to an
 // account. The upgrade's face must be live under a challenge issued to
@@ -26,18 +19,18 @@ func (c *enClock) advance(d time.Duration) {
 // it was; the holder's own face upgrades it.
 func TestUpgradeFaceOverHTTP(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", upgradeConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 5")
+	e := newEnEnv(t, enroltest.WithConfig(upgradeConfig()))
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 5")
 	if err != nil {
 		t.Fatal(err)
 	}
 	number := e.enrolAssisted(registrarToken, "UNHCR-555", 29, 61).InternetNumber
-	passport := e.passport("X00000001", 29, 62) // the holder's: same birth date, portrait 62
+	passport := e.Passport("X00000001", 29, 62) // the holder's: same birth date, portrait 62
 	other := e.enrolAdult("X00000002", 63, "13800138063")
 	stripped := maps.Clone(passport.Chip.Files)
 	delete(stripped, "DG2") // listed in the SOD, not read: the chip is still authentic
 	noPortrait := map[string]any{"chip": map[string]any{"format": "netid-chip/1", "files": stripped}, "printed_mrz": passport.PrintedMRZ}
-	holderImage := liveCapture(t, 62, 2)
+	holderImage := enroltest.LiveCapture(t, 62, 2)
 
 	tests := []struct {
 		name       string
@@ -55,7 +48,7 @@ func TestUpgradeFaceOverHTTP(t *testing.T) {
 		}, 422, "not-live", "could not confirm a live capture"},
 		{"expired challenge", chipEvidence(passport), func() map[string]any {
 			ch := e.upgradeChallenge(number).Challenge
-			e.clock.advance(enrol.DefaultFaceChallengeTTL)
+			e.Clock.Advance(enrol.DefaultFaceChallengeTTL)
 			return e.faceMember(ch, holderImage, ch) // attested now: only the challenge is stale
 		}, 422, "not-live", "could not confirm a live capture"},
 		{"forged challenge", chipEvidence(passport), func() map[string]any {
@@ -100,14 +93,14 @@ func TestUpgradeFaceOverHTTP(t *testing.T) {
 // as the upgrade does and answers the challenge with its expiry.
 func TestUpgradeChallengeOverHTTP(t *testing.T) {
 	ctx := context.Background()
-	e := newEnEnv(t, "intl", upgradeConfig())
-	_, registrarToken, err := e.svc.CreateRegistrar(ctx, "Registrar office 6")
+	e := newEnEnv(t, enroltest.WithConfig(upgradeConfig()))
+	_, registrarToken, err := e.Service.CreateRegistrar(ctx, "Registrar office 6")
 	if err != nil {
 		t.Fatal(err)
 	}
 	number := e.enrolAssisted(registrarToken, "UNHCR-666", 29, 65).InternetNumber
 	ch := e.upgradeChallenge(number)
-	if want := e.clock.Now().Add(enrol.DefaultFaceChallengeTTL); ch.Challenge == "" || !ch.ExpiresAt.Equal(want) {
+	if want := e.Clock.Now().Add(enrol.DefaultFaceChallengeTTL); ch.Challenge == "" || !ch.ExpiresAt.Equal(want) {
 		t.Errorf("challenge = %+v, want one expiring at %v", ch, want)
 	}
 	if again := e.upgradeChallenge(number); again.Challenge == ch.Challenge {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/netid/netid/internal/crypto/suite"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/wallet"
 )
 
@@ -83,7 +84,7 @@ func (d *fakeDemo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			variant = uint64(n)
 		}
 		w.Header().Set("Content-Type", "image/jpeg")
-		w.Write(liveCapture(d.ts.t, doc.seed, variant))
+		w.Write(enroltest.LiveCapture(d.ts.t, doc.seed, variant))
 	case r.URL.Path == "/demo/liveness" && r.Method == http.MethodPost:
 		var in struct{ Challenge, Image string }
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
@@ -108,7 +109,7 @@ func (d *fakeDemo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			notFound()
 			return
 		}
-		writeJSON(200, map[string]string{"code": code, "sent_at": d.ts.clock.Now().Format("2006-01-02T15:04:05Z")})
+		writeJSON(200, map[string]string{"code": code, "sent_at": d.ts.Clock.Now().Format("2006-01-02T15:04:05Z")})
 	default:
 		notFound()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/wallet"
 )
 
@@ -108,8 +109,8 @@ func TestEnrolRefusesSM2KeyForIntlServer(t *testing.T) {
 	if !errors.Is(err, wallet.ErrDeviceKeySuite) {
 		t.Fatalf("Enrol() error = %v, want ErrDeviceKeySuite", err)
 	}
-	if w.State().Enrolment != nil || srv.sms.count() != 0 {
-		t.Errorf("an enrolment was started (saved %v, SMS sent %d)", w.State().Enrolment, srv.sms.count())
+	if w.State().Enrolment != nil || srv.SMS.Count() != 0 {
+		t.Errorf("an enrolment was started (saved %v, SMS sent %d)", w.State().Enrolment, srv.SMS.Count())
 	}
 }
 
@@ -154,7 +155,7 @@ func TestEnrolResumesAfterMissingCode(t *testing.T) {
 	if got := w.Summary(false, time.Now()).Status; got != wallet.StatusEnrolling {
 		t.Errorf("Summary().Status = %q, want %q", got, wallet.StatusEnrolling)
 	}
-	sends := srv.sms.count()
+	sends := srv.SMS.Count()
 
 	// The second run has neither the document nor the number: the wallet
 	// knows where it stands.
@@ -172,7 +173,7 @@ func TestEnrolResumesAfterMissingCode(t *testing.T) {
 	if !acct.Verified {
 		t.Errorf("Verified = false, want true")
 	}
-	if got := srv.sms.count(); got != sends {
+	if got := srv.SMS.Count(); got != sends {
 		t.Errorf("SMS sent = %d after resuming, want %d (no second code)", got, sends)
 	}
 	if !strings.Contains(progress.String(), "Resuming your enrolment (next step: phone)") {
@@ -189,7 +190,7 @@ func TestEnrolLivenessFromFile(t *testing.T) {
 	c := srv.client()
 	dir := t.TempDir()
 	facePath, attPath := filepath.Join(dir, "face.jpg"), filepath.Join(dir, "liveness.jws")
-	img := liveCapture(t, 15, 1)
+	img := enroltest.LiveCapture(t, 15, 1)
 	if err := os.WriteFile(facePath, img, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +332,7 @@ func TestEnrolAfterExpiry(t *testing.T) {
 	if _, err := wallet.Enrol(context.Background(), w, c, o); !errors.Is(err, wallet.ErrInputNeeded) {
 		t.Fatalf("Enrol() error = %v, want ErrInputNeeded", err)
 	}
-	srv.clock.Advance(25 * time.Hour)
+	srv.Clock.Advance(25 * time.Hour)
 
 	_, err := wallet.Enrol(context.Background(), w, c, wallet.EnrolOptions{Code: srv.code, Password: goodPassword})
 	var need *wallet.InputNeededError
@@ -342,7 +343,7 @@ func TestEnrolAfterExpiry(t *testing.T) {
 		t.Errorf("the expired enrolment is still in the wallet")
 	}
 	o = srv.options("E40000001", 41, "+8613800138041")
-	o.Now = srv.clock.Now // the certificate is valid from the server's day on
+	o.Now = srv.Clock.Now // the certificate is valid from the server's day on
 	acct, err := wallet.Enrol(context.Background(), w, c, o)
 	if err != nil {
 		t.Fatalf("Enrol(again) error = %v", err)
@@ -417,13 +418,13 @@ func TestEnrolAssisted(t *testing.T) {
 	srv := newTestServer(t, "intl")
 	c := srv.client()
 	ctx := context.Background()
-	_, registrarToken, err := srv.svc.CreateRegistrar(ctx, "desk 1")
+	_, registrarToken, err := srv.Service.CreateRegistrar(ctx, "desk 1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := wallet.AssistedStartRequest{Evidence: wallet.AssistedEvidence{
 		Kind: "refugee-registration", Reference: "UNHCR-0001", Issuer: "UNHCR", Name: "Test Refugee",
-		BirthDate: srv.birthForAge(30).String(), Sex: "F",
+		BirthDate: srv.BirthForAge(30).String(), Sex: "F",
 	}}
 	if _, err := c.StartAssisted(ctx, "not-a-token", req); !wallet.IsProblem(err, "unauthorized") {
 		t.Errorf("StartAssisted(bad token) error = %v, want problem unauthorized", err)

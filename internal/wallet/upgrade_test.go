@@ -13,6 +13,7 @@ import (
 
 	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/enrol/enroltest"
 	"github.com/netid/netid/internal/wallet"
 )
 
@@ -22,16 +23,18 @@ import (
 // document-chip, ceiling raised from low to substantial, saved in
 // wallet.json. The refusals before change nothing in the wallet.
 func TestUpgrade(t *testing.T) {
-	srv := newTestServerWith(t, "intl", func(c *enrol.Config) { c.AssistedCeiling = enrol.AssuranceLow })
+	cfg := enroltest.DefaultConfig()
+	cfg.AssistedCeiling = enrol.AssuranceLow
+	srv := newTestServer(t, "intl", enroltest.WithConfig(cfg))
 	c := srv.client()
 	ctx := context.Background()
-	_, registrarToken, err := srv.svc.CreateRegistrar(ctx, "desk 1")
+	_, registrarToken, err := srv.Service.CreateRegistrar(ctx, "desk 1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, err := c.StartAssisted(ctx, registrarToken, wallet.AssistedStartRequest{Evidence: wallet.AssistedEvidence{
 		Kind: "refugee-registration", Reference: "UNHCR-0001", Issuer: "UNHCR", Name: "Test Refugee",
-		BirthDate: srv.birthForAge(30).String(), Sex: "F",
+		BirthDate: srv.BirthForAge(30).String(), Sex: "F",
 	}})
 	if err != nil {
 		t.Fatalf("StartAssisted() error = %v", err)
@@ -114,7 +117,7 @@ func TestUpgrade(t *testing.T) {
 	if saved := w.State().UpgradeChallenge; saved == nil || saved.Challenge != need.Challenge {
 		t.Fatalf("saved upgrade challenge = %+v, want %q", saved, need.Challenge)
 	}
-	att, err := srv.attest(ctx, need.Challenge, liveCapture(t, 11, 1))
+	att, err := srv.attest(ctx, need.Challenge, enroltest.LiveCapture(t, 11, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +157,7 @@ func TestUpgrade(t *testing.T) {
 	if _, err := wallet.Upgrade(ctx, reopened, c, wallet.UpgradeOptions{Password: goodPassword, Evidence: *passport, Face: face(t, 11)}); !errors.Is(err, wallet.ErrInputNeeded) {
 		t.Fatalf("Upgrade(no attestation) error = %v, want an input needed", err)
 	}
-	srv.clock.Advance(enrol.DefaultFaceChallengeTTL)
+	srv.Clock.Advance(enrol.DefaultFaceChallengeTTL)
 	again, err := wallet.Upgrade(ctx, reopened, c, wallet.UpgradeOptions{Password: goodPassword, Evidence: *passport, Face: face(t, 11), Liveness: srv.attest})
 	if err != nil || *again != want {
 		t.Errorf("second Upgrade() = %+v, %v; want %+v, nil", again, err, want)
