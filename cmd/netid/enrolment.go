@@ -102,7 +102,7 @@ func (e *enrolFlags) validate() []error {
 // enrolment is the built enrolment service and what it needs closed.
 type enrolment struct {
 	svc      *enrol.Service
-	disabled string // why svc is nil
+	disabled string // why enrolment is not offered, if it is not
 	ca       *credential.CA
 	demo     *demo.Demo
 	closers  []io.Closer
@@ -119,8 +119,9 @@ func (e *enrolment) Close() {
 // sink and liveness detector fill what the flags leave empty.
 //
 // Without a trusted liveness detector enrolment cannot be offered: the
-// returned enrolment then has no service and says why in disabled, unless
-// forAdmin (operator commands that need the service but check no face).
+// returned enrolment says why in disabled, and its service only serves what
+// needs no face (authenticating residents, operator commands); forAdmin
+// quietens the warning for operator commands.
 func buildEnrolment(ctx context.Context, svc *service, e enrolFlags, addr string, d *demo.Demo, forAdmin bool, log *slog.Logger) (*enrolment, error) {
 	out := &enrolment{demo: d}
 	fail := func(err error) (*enrolment, error) { out.Close(); return nil, err }
@@ -268,14 +269,15 @@ func buildEnrolment(ctx context.Context, svc *service, e enrolFlags, addr string
 		trusted = append(trusted, d.LivenessKey())
 	}
 	if len(trusted) == 0 {
+		// Without a trusted detector no face step can pass: enrolment is
+		// not offered (serve does not mount its routes), but the service
+		// still authenticates existing residents (OIDC login) and serves
+		// operator commands. Trust a fresh key whose private half is
+		// dropped at once, so that no attestation can ever verify.
+		out.disabled = "no liveness detector is trusted (--liveness-keys)"
 		if !forAdmin {
-			out.disabled = "no liveness detector is trusted (--liveness-keys)"
 			log.Warn("enrolment is OFF: no liveness detector is trusted; set --liveness-keys (or use --demo)")
-			return out, nil
 		}
-		// Operator commands (registrar create) never check a face: trust a
-		// fresh key whose private half is dropped at once, so that no
-		// attestation can ever verify.
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return fail(err)

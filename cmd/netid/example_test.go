@@ -4,9 +4,16 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/netid/netid/internal/credential"
@@ -59,5 +66,66 @@ func TestExampleEnrolScript(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(res.WalletDir, "device.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("wallet device key: %v, %v", fi, err)
 	}
+
+	// The enrolled resident logs in to the demo platform that --demo
+	// registered: a browser's walk through login and consent.
+	page := loginThroughDemoPlatform(t, "http://"+s.addr, res.InternetNumber, res.Password)
+	for _, want := range []string{"You were verified by netid", "pairwise subject", "low", "age_over_18", "true"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the demo platform's page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, res.InternetNumber) {
+		t.Error("the demo platform learned the internet number, which it was not approved for")
+	}
 	s.stop(t)
+}
+
+var (
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	hiddenIn   = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)"`)
+)
+
+// loginThroughDemoPlatform follows /demo/rp through the provider's login
+// and consent forms like a browser without JavaScript, and returns the
+// platform's result page.
+func loginThroughDemoPlatform(t *testing.T, base, number, password string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	read := func(res *http.Response, err error) (string, string) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d\n%s", res.Request.URL, res.StatusCode, b)
+		}
+		return string(b), res.Request.URL.String()
+	}
+	submit := func(page, pageURL string, fields url.Values) (string, string) {
+		t.Helper()
+		m := formAction.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no form on %s:\n%s", pageURL, page)
+		}
+		for _, h := range hiddenIn.FindAllStringSubmatch(page, -1) {
+			fields.Set(h[1], html.UnescapeString(h[2]))
+		}
+		action, err := url.Parse(pageURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target, err := action.Parse(html.UnescapeString(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return read(c.PostForm(target.String(), fields))
+	}
+	page, at := read(c.Get(base + "/demo/rp"))
+	page, at = submit(page, at, url.Values{"username": {number}, "password": {password}})
+	page, _ = submit(page, at, url.Values{"claim": {"age_over_18"}, "action": {"allow"}})
+	return page
 }

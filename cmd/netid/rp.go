@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -95,14 +96,15 @@ Takes the same storage flags as serve, so it works beside a running server.`,
 			if len(args) > 0 {
 				errs = append(errs, fmt.Errorf("rp create takes no arguments, got %q", args))
 			}
+			// The registry's own rules, reported with the flags' problems
+			// before the store is opened.
+			if _, err := reg.Normalize(); err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					errs = append(errs, errors.New(strings.ReplaceAll(line, rp.ErrInvalid.Error()+": ", "")))
+				}
+			}
 			if err := configErrors(errs); err != nil {
 				return err
-			}
-			// The registry's own rules, reported together before the
-			// store is opened.
-			if _, err := reg.Normalize(); err != nil {
-				msg := strings.ReplaceAll(err.Error(), rp.ErrInvalid.Error()+": ", "")
-				return exitError{code: exitUsage, msg: "invalid registration:\n  - " + strings.ReplaceAll(msg, "\n", "\n  - ")}
 			}
 			svc, err := openService(ctx, f.storage, slog.New(slog.DiscardHandler), true)
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/netid/netid/internal/demo"
 	"github.com/netid/netid/internal/httpapi"
+	"github.com/netid/netid/internal/rp"
 )
 
 type serveFlags struct {
@@ -116,20 +117,38 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	defer en.Close()
 
+	prov, err := buildProvider(svc, en, f.enrol.issuer(f.addr), log)
+	if err != nil {
+		return err
+	}
+
 	cfg := httpapi.Config{MaxBodyBytes: f.maxBodyBytes, ReadyTimeout: f.readyTimeout}
 	srv := httpapi.New(cfg, log,
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "store", Check: svc.store.Ping}),
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "keys", Check: func(context.Context) error { return svc.keys.Check() }}),
+		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "oidc", Check: prov.Check}),
 	)
 	srv.MountCertificates(en.ca, 4096)
-	if en.svc != nil {
+	if en.disabled == "" {
 		srv.MountEnrolment(httpapi.EnrolmentAPI{Enrol: en.svc, CA: en.ca})
+	}
+	for pattern, h := range prov.Routes() {
+		srv.Handle(pattern, h)
 	}
 	if d != nil {
 		for pattern, h := range d.Routes(demoProblem) {
 			srv.Handle(pattern, h)
 		}
+		rpDemo, err := d.RelyingParty(ctx, demoRegistrar{rp.NewService(svc.store)}, f.enrol.issuer(f.addr))
+		if err != nil {
+			return err
+		}
+		for pattern, h := range rpDemo.Routes(demoProblem) {
+			srv.Handle(pattern, h)
+		}
+		log.Info("demo platform registered", "client_id", rpDemo.ClientID(), "login", f.enrol.issuer(f.addr)+"/demo/rp")
 	}
+	go housekeeping(ctx, log, en, prov)
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
