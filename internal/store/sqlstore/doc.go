@@ -22,6 +22,7 @@
 //	phone.go      phone.Store (one-time phone code challenges)
 //	enrol*.go     enrol.Store (enrolments, residents, identity anchors, internet numbers, guardians, registrars)
 //	rp.go oidc*.go rp.Store (relying parties), oidc.Store (sessions, interactions, consents, grants, tokens, disclosures)
+//	translog*.go  translog.Store (transparency log: tree state, leaves, tree nodes, checkpoints)
 //
 // # Adding an aggregate
 //

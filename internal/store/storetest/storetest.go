@@ -73,6 +73,11 @@ func Run(t *testing.T, e Engine) {
 		{"PinPairwiseKey", testPinPairwiseKey},
 		{"Disclosures", testDisclosures},
 		{"PruneOIDC", testPruneOIDC},
+		{"TranslogState", testTranslogState},
+		{"TranslogLeaves", testTranslogLeaves},
+		{"TranslogConflicts", testTranslogConflicts},
+		{"TranslogCheckpoints", testTranslogCheckpoints},
+		{"TranslogLog", testTranslogLog},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
@@ -99,6 +104,8 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentEnrolmentUpdate", testConcurrentEnrolmentUpdate},
 		{"ConcurrentUseGrantCode", testConcurrentUseGrantCode},
 		{"ConcurrentUseToken", testConcurrentUseToken},
+		{"ConcurrentTranslogAppend", testConcurrentTranslogAppend},
+		{"ConcurrentTranslogCheckpoint", testConcurrentTranslogCheckpoint},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 	}
 	for _, tt := range tests {
