@@ -78,6 +78,25 @@ func TestExampleEnrolScript(t *testing.T) {
 	if strings.Contains(page, res.InternetNumber) {
 		t.Error("the demo platform learned the internet number, which it was not approved for")
 	}
+
+	// The wallet moves its certificate to a new device key.
+	t.Setenv("NETID_PASSWORD", res.Password)
+	out2, stderr, code := runNetid(t, "wallet", "renew", "--wallet", res.WalletDir, "--server", "http://"+s.addr)
+	if code != 0 {
+		t.Fatalf("wallet renew: exit %d: %s", code, stderr)
+	}
+	var summary struct {
+		Certificate struct {
+			Serial   string `json:"serial"`
+			Verified bool   `json:"verified"`
+		} `json:"certificate"`
+	}
+	if err := json.Unmarshal([]byte(out2), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary.Certificate.Serial == cert.SerialNumber.Text(16) || !summary.Certificate.Verified {
+		t.Errorf("after renew: certificate %+v; want a new, verified serial (old %x)", summary.Certificate, cert.SerialNumber)
+	}
 	s.stop(t)
 }
 

@@ -61,6 +61,7 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 			newWalletInitCommand(stdout),
 			newWalletEnrolCommand(stdout, stderr),
 			newWalletUpgradeCommand(stdout, stderr),
+			newWalletRenewCommand(stdout, stderr),
 			newWalletApproveMinorCommand(stdout, stderr),
 			newWalletShowCommand(stdout),
 			newWalletCodeCommand(stdout, stderr),

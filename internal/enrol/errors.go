@@ -88,6 +88,22 @@ var (
 	// ErrNotMinor: ApproveMinor for an account that is not waiting for a
 	// guardian.
 	ErrNotMinor = errors.New("this account is not waiting for a guardian's approval")
+	// ErrRenewChallenge: a certificate renewal whose challenge is missing,
+	// malformed, expired or another account's (see RenewChallenge).
+	ErrRenewChallenge = errors.New("the renewal challenge is not valid or has expired; ask for a new one")
+	// ErrDeviceSignature: the renewal is not signed by the device key of
+	// the account's current certificate.
+	ErrDeviceSignature = errors.New("the renewal is not signed by this account's current device key")
+	// ErrNoCurrentCertificate: the account has no certificate that is
+	// neither revoked nor expired, so no device can approve a renewal.
+	ErrNoCurrentCertificate = errors.New("this account has no valid certificate to renew; a new certificate without your current device needs your identity verified again, which is not available yet")
+	// ErrOldDeviceRequired: a renewal without the current device's
+	// signature (a lost device). That path needs identity re-verification,
+	// which is not built yet.
+	ErrOldDeviceRequired = errors.New("renewing needs your current device; a new certificate without it needs your identity verified again, which is not available yet")
+	// ErrSameDeviceKey: the renewal's new key is the current certificate's
+	// key.
+	ErrSameDeviceKey = errors.New("the new device key is the current one; generate a new key to renew")
 )
 
 // WrongStepError says which step an enrolment expects instead of the one

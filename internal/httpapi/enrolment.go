@@ -17,6 +17,8 @@ package httpapi
 //	POST /v1/guardian/approvals            AuthenticateResident + ApproveMinor
 //	POST /v1/residents/upgrade/challenge   AuthenticateResident + UpgradeChallenge (enrolment_upgrade.go)
 //	POST /v1/residents/upgrade             AuthenticateResident + Upgrade, with a live face
+//	POST /v1/residents/certificate/challenge AuthenticateResident + RenewChallenge (enrolment_renew.go)
+//	POST /v1/residents/certificate/renew   AuthenticateResident + RenewCertificate (201): a new device key
 //	GET  /v1/openapi.json                  the OpenAPI 3.1 description of the above
 //
 // The routes under /v1/enrolments/{id} take the enrolment's capability
@@ -94,6 +96,8 @@ func (h *enrolmentHandlers) routes() []enrolmentRoute {
 		{http.MethodPost, "/v1/guardian/approvals", handle(h, decodeJSON, h.approveMinor)},
 		{http.MethodPost, "/v1/residents/upgrade/challenge", h.upgradeChallenge},
 		{http.MethodPost, "/v1/residents/upgrade", h.upgrade},
+		{http.MethodPost, "/v1/residents/certificate/challenge", handle(h, decodeJSON, h.renewChallenge)},
+		{http.MethodPost, "/v1/residents/certificate/renew", handle(h, decodeJSON, h.renew)},
 		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
 	}
 }

@@ -46,6 +46,11 @@ var enrolmentSentinels = []struct {
 	{enrol.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{enrol.ErrUpgradeMismatch, http.StatusUnprocessableEntity, "upgrade-mismatch"},
 	{enrol.ErrUpgradeNeedsPortrait, http.StatusUnprocessableEntity, "upgrade-needs-portrait"},
+	{enrol.ErrRenewChallenge, http.StatusUnprocessableEntity, "renew-challenge"},
+	{enrol.ErrDeviceSignature, http.StatusForbidden, "device-signature"},
+	{enrol.ErrNoCurrentCertificate, http.StatusConflict, "no-current-certificate"},
+	{enrol.ErrOldDeviceRequired, http.StatusUnprocessableEntity, "old-device-required"},
+	{enrol.ErrSameDeviceKey, http.StatusUnprocessableEntity, "same-device-key"},
 }
 
 // enrolmentProblem maps an error of the enrolment API to the problem the

@@ -132,6 +132,11 @@ func TestEnrolmentSentinelsMapped(t *testing.T) {
 		"ErrThrottled":            &enrol.ThrottledError{RetryAfter: time.Second},
 		"ErrUpgradeMismatch":      enrol.ErrUpgradeMismatch,
 		"ErrUpgradeNeedsPortrait": enrol.ErrUpgradeNeedsPortrait,
+		"ErrRenewChallenge":       enrol.ErrRenewChallenge,
+		"ErrDeviceSignature":      enrol.ErrDeviceSignature,
+		"ErrNoCurrentCertificate": enrol.ErrNoCurrentCertificate,
+		"ErrOldDeviceRequired":    enrol.ErrOldDeviceRequired,
+		"ErrSameDeviceKey":        enrol.ErrSameDeviceKey,
 		// This one travels wrapped in ErrEvidenceRefused.
 		"ErrNoPortrait": fmt.Errorf("%w: %w", enrol.ErrEvidenceRefused, enrol.ErrNoPortrait),
 	}
