@@ -22,10 +22,11 @@ func (e *enrolFlags) issuer(addr string) string {
 }
 
 // buildProvider builds the OpenID provider over the store, the keys and the
-// enrolment service (which authenticates residents).
-func buildProvider(svc *service, en *enrolment, issuer string, log *slog.Logger) (*oidc.Provider, error) {
+// enrolment service (which authenticates residents). disclosures records
+// each release of claims (nil: the plain disclosures table only).
+func buildProvider(svc *service, en *enrolment, issuer string, disclosures oidc.DisclosureRecorder, log *slog.Logger) (*oidc.Provider, error) {
 	return oidc.NewProvider(oidc.Config{Issuer: issuer},
-		oidc.Deps{Store: svc.store, RPs: svc.store, Keys: svc.keys, Residents: en.svc},
+		oidc.Deps{Store: svc.store, RPs: svc.store, Keys: svc.keys, Residents: en.svc, Disclosures: disclosures},
 		oidc.WithLogger(log),
 		oidc.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))
 }

@@ -160,6 +160,7 @@ Run "netid <command> --help" for a command's flags.`,
 		newRegistrarCommand(stdout, stderr),
 		newRPCommand(stdout, stderr),
 		newWalletCommand(stdout, stderr),
+		newVerifyCommand(stdout),
 		newVersionCommand(stdout),
 	}
 	walk(root, func(c *ffcli.Command) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/netid/netid/internal/demo"
 	"github.com/netid/netid/internal/httpapi"
+	"github.com/netid/netid/internal/oidc"
 	"github.com/netid/netid/internal/rp"
 )
 
@@ -27,6 +28,7 @@ type serveFlags struct {
 	readyTimeout  time.Duration
 	enrol         enrolFlags
 	demo          bool
+	logInterval   time.Duration
 }
 
 func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -45,6 +47,7 @@ func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs.DurationVar(&f.timeouts.Shutdown, "shutdown-timeout", def.Shutdown, "grace period for in-flight requests after SIGTERM")
 	fs.BoolVar(&f.demo, "demo", false, "demo mode: a test CSCA, simulated document authority, synthetic documents and faces under /demo, a development liveness detector and SMS sink, kept in DATA_DIR/demo; never in production")
 	f.enrol.register(fs)
+	fs.DurationVar(&f.logInterval, "translog-checkpoint-interval", time.Minute, "least time between two signed checkpoints of the transparency log")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", httpapi.DefaultConfig().ReadyTimeout, "time allowed to each /readyz check")
 	return newCommand(&ffcli.Command{
 		Name:       "serve",
@@ -84,6 +87,7 @@ func (f *serveFlags) validate() error {
 		"read-header-timeout": f.timeouts.ReadHeader, "read-timeout": f.timeouts.Read,
 		"write-timeout": f.timeouts.Write, "idle-timeout": f.timeouts.Idle,
 		"shutdown-timeout": f.timeouts.Shutdown, "ready-timeout": f.readyTimeout,
+		"translog-checkpoint-interval": f.logInterval,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("--%s (%s) must be positive", name, env(name)))
@@ -117,8 +121,15 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	defer en.Close()
 
-	prov, err := buildProvider(svc, en, f.enrol.issuer(f.addr), log)
+	tlog, err := buildTranslog(svc, f.enrol.issuer(f.addr))
 	if err != nil {
+		return err
+	}
+	prov, err := buildProvider(svc, en, f.enrol.issuer(f.addr), oidc.TranslogRecorder{Table: svc.store, Log: tlog}, log)
+	if err != nil {
+		return err
+	}
+	if err := runPublisher(ctx, tlog, f.logInterval, log); err != nil {
 		return err
 	}
 
@@ -127,8 +138,12 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "store", Check: svc.store.Ping}),
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "keys", Check: func(context.Context) error { return svc.keys.Check() }}),
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "oidc", Check: prov.Check}),
+		httpapi.WithReadyCheck(translogReady(tlog)),
 	)
+	srv.MountTranslog(tlog)
 	srv.MountCertificates(en.ca, 4096)
+	srv.MountPresentations(httpapi.PresentationAPI{Suite: svc.suite, CA: en.ca, Certificates: svc.store,
+		RPs: rp.NewService(svc.store), Subjects: prov})
 	if en.disabled == "" {
 		srv.MountEnrolment(httpapi.EnrolmentAPI{Enrol: en.svc, CA: en.ca})
 	}

@@ -65,6 +65,7 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 			newWalletApproveMinorCommand(stdout, stderr),
 			newWalletShowCommand(stdout),
 			newWalletCodeCommand(stdout, stderr),
+			newWalletPresentCommand(stdout),
 		},
 	})
 }
