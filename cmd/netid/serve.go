@@ -61,8 +61,11 @@ blind index, key encryption, cookies) and the embedded SQLite database.
 With --database-url it uses PostgreSQL instead; keys stay in the data dir.
 The database schema is migrated at start unless --no-auto-migrate is set.
 
-Endpoints: /healthz (alive), /readyz (store reachable and keys loaded),
-/metrics (Prometheus). SIGTERM or SIGINT stops accepting connections and
+Endpoints: /healthz (alive), /readyz (store reachable, keys loaded, OpenID
+provider and transparency log ready), /metrics (Prometheus); the enrolment
+API under /v1 (described at /v1/openapi.json); the OpenID provider
+(/.well-known/openid-configuration); /ca.pem, /crl, /ocsp; /translog/...
+With --demo, /demo lists synthetic documents and /demo/rp is a demo platform. SIGTERM or SIGINT stops accepting connections and
 lets in-flight requests finish within --shutdown-timeout.`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {

@@ -91,6 +91,8 @@
 //
 // Every token response records a Disclosure (resident, RP, time, level,
 // claim names, never values) through DisclosureRecorder in the issuing
-// transaction; the store's plain table implements it until the
-// transparency log does.
+// transaction. Without a recorder the store's plain table keeps it;
+// TranslogRecorder (translog.go), which serve uses, writes the table and
+// appends the entry to the resident's transparency log, so that tokens,
+// row and entry commit or roll back together.
 package oidc
