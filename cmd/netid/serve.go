@@ -65,8 +65,10 @@ Endpoints: /healthz (alive), /readyz (store reachable, keys loaded, OpenID
 provider and transparency log ready), /metrics (Prometheus); the enrolment
 API under /v1 (described at /v1/openapi.json); the OpenID provider
 (/.well-known/openid-configuration); /ca.pem, /crl, /ocsp; /translog/...
-With --demo, /demo lists synthetic documents and /demo/rp is a demo platform. SIGTERM or SIGINT stops accepting connections and
-lets in-flight requests finish within --shutdown-timeout.`,
+With --demo, /demo lists synthetic documents and /demo/rp is a demo platform.
+
+SIGTERM or SIGINT stops accepting connections and lets in-flight requests
+finish within --shutdown-timeout.`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
