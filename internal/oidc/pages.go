@@ -15,8 +15,9 @@ var templateFS embed.FS
 
 // pages are the provider's server-rendered pages: plain HTML forms that
 // work without JavaScript (and without styles, which netid's Content
-// Security Policy does not load). English only for now; the bilingual pages
-// replace these templates and keep the handlers.
+// Security Policy does not load), in English and Simplified Chinese. The
+// handlers fill the views in English; render chooses the language
+// (chooseLang) and translates through the catalogues (i18n_catalogue.go).
 type pages struct {
 	login, consent, logout, errorPage *template.Template
 }
@@ -41,19 +42,21 @@ func newPages() (*pages, error) {
 	return &ps, nil
 }
 
-// claimLabels say in words what each claim gives the RP.
-var claimLabels = map[rp.Claim]string{
-	rp.ClaimInternetNumber: "Your internet number (the same at every site that receives it)",
-	rp.ClaimName:           "Your full name",
-	rp.ClaimBirthdate:      "Your date of birth",
-	rp.ClaimGender:         "Your sex as on your identity document",
-	rp.ClaimNationality:    "Your nationality",
-	rp.ClaimDocumentNumber: "Your identity document number",
-	rp.ClaimAgeOver14:      "Whether you are 14 or older (yes or no, not your date of birth)",
-	rp.ClaimAgeOver16:      "Whether you are 16 or older (yes or no, not your date of birth)",
-	rp.ClaimAgeOver18:      "Whether you are 18 or older (yes or no, not your date of birth)",
-	rp.ClaimAgeOver60:      "Whether you are 60 or older (yes or no, not your date of birth)",
-}
+// claimLabels say in words, in English, what each claim gives the RP. The
+// handlers put them in the consent view; render shows the label of the
+// page's language, from the catalogue key "claim."+claim.
+var claimLabels = func() map[rp.Claim]string {
+	m := make(map[rp.Claim]string)
+	for _, c := range []rp.Claim{rp.ClaimInternetNumber, rp.ClaimName, rp.ClaimBirthdate, rp.ClaimGender,
+		rp.ClaimNationality, rp.ClaimDocumentNumber, rp.ClaimAgeOver14, rp.ClaimAgeOver16, rp.ClaimAgeOver18,
+		rp.ClaimAgeOver60} {
+		m[c] = catalogueEN[claimKey(c)]
+	}
+	return m
+}()
+
+// claimKey is the catalogue key of a claim's label.
+func claimKey(c rp.Claim) string { return "claim." + string(c) }
 
 type loginView struct {
 	Title, RPName, Action, ID, CSRF, Username, Error string
@@ -78,25 +81,95 @@ type errorView struct {
 	Title, Message, RequestID string
 }
 
-// render writes a page with status. It renders into a buffer first, so
-// that a template failure becomes a clean 500 rather than half a page.
+// pageData is what a template executes on: the view of the handler,
+// translated, and the language around it.
+type pageData struct {
+	Lang       string // the <html lang> tag
+	Title      string
+	SwitchHref string // the same page in SwitchLang
+	SwitchLang string
+	SwitchName string // SwitchLang named in itself
+	V          any    // the view: loginView, consentView, logoutView or errorView
+
+	tr translator
+}
+
+// T is the catalogue message key, formatted with args, as plain text.
+func (d pageData) T(key string, args ...any) string { return d.tr.text(key, args...) }
+
+// H is the catalogue message key with markup; the args are escaped.
+func (d pageData) H(key string, args ...any) template.HTML { return d.tr.html(key, args...) }
+
+// localize returns the title and a translated copy of a view.
+func (p *Provider) localize(r *http.Request, tr translator, data any) (string, any) {
+	loc := func(english string) string {
+		s, ok := tr.localize(english)
+		if !ok {
+			p.log.WarnContext(r.Context(), "oidc: page message not in the catalogue", "message", english)
+		}
+		return s
+	}
+	switch v := data.(type) {
+	case loginView:
+		v.Error = loc(v.Error)
+		return tr.text("login.title"), v
+	case consentView:
+		items := make([]consentItemView, len(v.Items))
+		for i, it := range v.Items {
+			if _, ok := tr.cat[claimKey(rp.Claim(it.Claim))]; ok {
+				it.Label = tr.text(claimKey(rp.Claim(it.Claim)))
+			}
+			items[i] = it
+		}
+		v.Items = items
+		return tr.text("consent.title", v.RPName), v
+	case logoutView:
+		if v.Done {
+			return tr.text("logout.done.title"), v
+		}
+		return tr.text("logout.action"), v
+	case errorView:
+		v.Message = loc(v.Message)
+		return loc(v.Title), v
+	}
+	return "netid", data
+}
+
+// render writes a page with status, in the language chooseLang picks. It
+// renders into a buffer first, so that a template failure becomes a clean
+// 500 rather than half a page.
 func (p *Provider) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
+	lang, explicit := chooseLang(r, p.cookies.langCookieName())
+	other := langZH
+	if lang == langZH {
+		other = langEN
+	}
+	tr := newTranslator(lang)
+	d := pageData{Lang: string(lang), SwitchHref: switchHref(r, other), SwitchLang: string(other),
+		SwitchName: langNames[other], tr: tr}
+	d.Title, d.V = p.localize(r, tr, data)
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
+	if err := t.Execute(&buf, d); err != nil {
 		p.log.ErrorContext(r.Context(), "oidc: render page", "page", t.Name(), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if explicit {
+		p.setLangCookie(w, lang)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(lang))
+	h.Add("Vary", "Accept-Language, Cookie")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
 
-// fail renders the error page with a message for the resident.
+// fail renders the error page with a message for the resident, written in
+// English and translated by render.
 func (p *Provider) fail(w http.ResponseWriter, r *http.Request, status int, message string) {
-	p.render(w, r, status, p.pages.errorPage, errorView{Title: http.StatusText(status), Message: message,
+	p.render(w, r, status, p.pages.errorPage, errorView{Title: catalogueEN[errorTitleKey(status)], Message: message,
 		RequestID: w.Header().Get("X-Request-Id")})
 }
 
