@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/credential"
+	"github.com/netid/netid/internal/phone"
 	"github.com/netid/netid/internal/store"
 	"github.com/netid/netid/internal/throttle"
 )
@@ -33,42 +34,43 @@ func (s *Service) allow(ctx context.Context, lim *throttle.Limiter, kind, value 
 	return nil
 }
 
-// AuthenticateResident checks an internet number and password, for the
-// HTTP layer's login of a guardian (and of residents generally). Attempts
-// are limited per client address and per account (ErrThrottled, counted
-// before the password is checked, so a blocked guesser learns nothing).
-// Every failure is ErrBadCredentials, whether the number is malformed,
-// unknown or the password wrong; for an unknown account it spends the time
-// of a real verification (password.Hasher.DummyVerify), so that timing does
-// not tell which numbers exist. A correct password on a pending minor's
-// account gives ErrAccountPending. password.ErrBusy passes through: the
-// service is overloaded and the attempt did not count as a wrong password.
-func (s *Service) AuthenticateResident(ctx context.Context, internetNumber, password, clientAddr string) (Account, error) {
+// AuthenticateResident checks a username and password, for the OIDC login
+// form and the HTTP layer's login of a guardian (and of residents
+// generally). The username is an internet number (credential.
+// ParseInternetNumber, in any of its typed forms) or, failing that, a
+// login phone number (phone.ParseNumber with the configured PhoneRegion,
+// so national and E.164 forms both work), looked up by its blind index
+// under every usable blind-index key. A number that parses as both is
+// taken as an internet number. Only a number recorded as a login phone
+// logs in: a child enrolled by a guardian whose phone it shares has none.
+//
+// Attempts are limited per client address and per account (ErrThrottled,
+// counted before the password is checked, so a blocked guesser learns
+// nothing). The account counter is keyed on the resolved account when the
+// username names one, so the number and phone forms of one account share
+// a counter, and on the typed identifier otherwise. Every failure is
+// ErrBadCredentials, whether the username is malformed, unknown or the
+// password wrong; for an unknown account it spends the time of a real
+// verification (password.Hasher.DummyVerify), so that timing does not tell
+// which numbers exist. A correct password on a pending minor's account
+// gives ErrAccountPending. password.ErrBusy passes through: the service is
+// overloaded and the attempt did not count as a wrong password.
+func (s *Service) AuthenticateResident(ctx context.Context, username, password, clientAddr string) (Account, error) {
 	if clientAddr == "" {
 		return Account{}, fmt.Errorf("%w: no client address", ErrInvalidRequest)
 	}
 	if err := s.allow(ctx, s.loginAddress, "address", clientAddr); err != nil {
 		return Account{}, err
 	}
-	number, perr := credential.ParseInternetNumber(internetNumber)
-	account := string(number)
-	if perr != nil {
-		// Still one counter per typed value, so a malformed number is no
-		// way around the per-account limit.
-		account = "malformed:" + strings.ToUpper(strings.TrimSpace(internetNumber))
+	r, account, err := s.loginAccountOf(ctx, username)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Account{}, err
 	}
 	if err := s.allow(ctx, s.loginAccount, "account", account); err != nil {
 		return Account{}, err
 	}
-	var r ResidentRecord
-	err := perr
-	if err == nil {
-		r, err = s.d.Store.ResidentByNumber(ctx, string(number))
-	}
-	if err != nil {
-		if perr == nil && !errors.Is(err, store.ErrNotFound) {
-			return Account{}, err
-		}
+	if !found {
 		if derr := s.d.Hasher.DummyVerify(ctx, password); derr != nil {
 			return Account{}, derr
 		}
@@ -96,6 +98,40 @@ func (s *Service) AuthenticateResident(ctx context.Context, internetNumber, pass
 		return Account{}, ErrBadCredentials
 	}
 	return accountOf(r), nil
+}
+
+// loginAccountOf resolves a login username to its resident and returns
+// the value the per-account login counter is keyed on. When a resident is
+// found that value is its internet number, whichever form was typed, so
+// that alternating the number and the phone is no way around the limit.
+// Otherwise it is the typed identifier in a normal form, prefixed by what
+// it parsed as, with an error wrapping store.ErrNotFound: an unknown or
+// malformed username still has a counter of its own. Other errors are the
+// store's or the key store's.
+func (s *Service) loginAccountOf(ctx context.Context, username string) (ResidentRecord, string, error) {
+	if number, err := credential.ParseInternetNumber(username); err == nil {
+		r, err := s.d.Store.ResidentByNumber(ctx, string(number))
+		return r, string(number), err
+	}
+	n, err := phone.ParseNumber(username, s.cfg.PhoneRegion)
+	if err != nil {
+		return ResidentRecord{}, "malformed:" + strings.ToUpper(strings.TrimSpace(username)), store.ErrNotFound
+	}
+	unknown := "phone:" + n.E164()
+	idxs, err := s.blindIndexes(ctx, phoneDomain+n.E164())
+	if err != nil {
+		return ResidentRecord{}, unknown, err
+	}
+	for _, idx := range idxs {
+		r, err := s.d.Store.ResidentByPhoneIndex(ctx, idx)
+		switch {
+		case err == nil:
+			return r, r.InternetNumber, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return ResidentRecord{}, unknown, err
+		}
+	}
+	return ResidentRecord{}, unknown, store.ErrNotFound
 }
 
 // rehash stores a fresh hash of a password that verified against a hash of

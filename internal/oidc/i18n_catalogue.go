@@ -17,12 +17,12 @@ var catalogueEN = map[string]string{
 
 	"login.title":    "Log in with netid",
 	"login.intro":    "Log in to continue to <strong>%s</strong>.",
-	"login.username": "Internet number",
+	"login.username": "Internet number or phone number",
 	"login.password": "Password",
 	"login.submit":   "Log in",
 	"login.notice":   "%s will learn that you were verified, a pseudonymous identifier that is the same only on its own sites, and how you logged in. It learns nothing else unless you agree on the next page.",
 
-	"login.bad_credentials": "The internet number or the password is not right.",
+	"login.bad_credentials": "The internet number, phone number or password is not right.",
 	"login.throttled":       "Too many attempts. Try again in %d seconds.",
 	"login.pending":         "Your account is waiting for your guardian's approval.",
 	"login.busy":            "The service is busy. Try again in a moment.",
@@ -84,12 +84,12 @@ var catalogueZH = map[string]string{
 
 	"login.title":    "使用 netid 登录",
 	"login.intro":    "登录后继续访问 <strong>%s</strong>。",
-	"login.username": "网号",
+	"login.username": "网号或手机号",
 	"login.password": "密码",
 	"login.submit":   "登录",
 	"login.notice":   "%s 将得知：您已通过验证、一个仅在其自身网站上保持不变的化名标识符，以及您的登录方式。除非您在下一页同意，它不会得知其他任何信息。",
 
-	"login.bad_credentials": "网号或密码不正确。",
+	"login.bad_credentials": "网号、手机号或密码不正确。",
 	"login.throttled":       "尝试次数过多，请在 %d 秒后重试。",
 	"login.pending":         "您的账户正在等待监护人批准。",
 	"login.busy":            "服务繁忙，请稍后重试。",

@@ -47,7 +47,7 @@ func testViews(p *Provider) []struct {
 	}{
 		{"login", 200, "login", loginView{Title: "Log in with netid", RPName: testRPName, Action: pathLogin, ID: "ID1", CSRF: "C1", Username: "u"}},
 		{"login error", 400, "login", loginView{Title: "Log in with netid", RPName: testRPName, Action: pathLogin, ID: "ID1", CSRF: "C1",
-			Error: "The internet number or the password is not right."}},
+			Error: "The internet number, phone number or password is not right."}},
 		{"login throttled", 429, "login", loginView{Title: "Log in with netid", RPName: testRPName, Action: pathLogin, ID: "ID1", CSRF: "C1",
 			Error: "Too many attempts. Try again in 30 seconds."}},
 		{"consent", 200, "consent", consentView{Title: "Share information with " + testRPName, RPName: testRPName, Action: pathConsent,

@@ -134,7 +134,7 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case errors.Is(err, enrol.ErrBadCredentials):
-		p.renderLogin(w, r, f, http.StatusBadRequest, username, "The internet number or the password is not right.")
+		p.renderLogin(w, r, f, http.StatusBadRequest, username, "The internet number, phone number or password is not right.")
 		return
 	case errors.As(err, &throttled):
 		w.Header().Set("Retry-After", strconv.FormatInt(throttled.RetryAfterSeconds(), 10))

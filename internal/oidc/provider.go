@@ -41,7 +41,7 @@ const (
 // and reading the identity behind released claims. *enrol.Service
 // implements it.
 type Residents interface {
-	// AuthenticateResident checks an internet number and password
+	// AuthenticateResident checks an internet number or login phone number and password
 	// (throttled per address and account); see enrol.Service.
 	AuthenticateResident(ctx context.Context, internetNumber, password, clientAddr string) (enrol.Account, error)
 	// Resident returns the resident's account (for the internet number
