@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/netid/netid/internal/enrol/enroltest"
+	"github.com/netid/netid/internal/rp"
 )
 
 // enPassword passes the password policy.
@@ -36,9 +37,9 @@ func (l *enLogs) String() string {
 	return l.buf.String()
 }
 
-// enEnv is the enrolment API over real dependencies (enroltest.Env),
-// served by an httptest.Server, with the Service and the server logging
-// to logs.
+// enEnv is the enrolment API and the presentation route over real
+// dependencies (enroltest.Env), served by an httptest.Server, with the
+// Service and the server logging to logs.
 type enEnv struct {
 	*enroltest.Env
 	t      *testing.T
@@ -61,6 +62,11 @@ func newEnEnv(t *testing.T, opts ...enroltest.Option) *enEnv {
 	e.card = e.RegisterIDCard("测试大人", e.BirthForAge(40), "M", 1)
 	e.server = New(DefaultConfig(), log)
 	e.server.MountEnrolment(EnrolmentAPI{Enrol: e.Service, CA: e.CA})
+	// The presentation route too, so that the mux holds every route
+	// openapi.json documents (no relying party is registered here;
+	// presentation_test.go covers the verification itself).
+	e.server.MountPresentations(PresentationAPI{Suite: e.Suite, CA: e.CA, Certificates: e.Store,
+		RPs: rp.NewService(e.Store), Subjects: testSubjects{}, Now: e.Clock.Now})
 	e.http = httptest.NewServer(e.server)
 	t.Cleanup(e.http.Close)
 	if err := json.Unmarshal(openAPIDocument, &e.doc); err != nil {

@@ -42,8 +42,9 @@ func docOperations(doc map[string]any) []string {
 	return out
 }
 
-// TestOpenAPIMatchesRoutes checks the document against the route table in
-// both directions, and against the mux that MountEnrolment fills: every
+// TestOpenAPIMatchesRoutes checks the document against the route tables
+// (enrolment and presentations) in both directions, and against the mux
+// that MountEnrolment and MountPresentations fill (newEnEnv mounts both): every
 // documented operation is served by its own pattern, and no other method
 // is served on a documented path.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
@@ -52,7 +53,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("openapi = %v, want 3.1.0", doc["openapi"])
 	}
 	var table []string
-	for _, rt := range (&enrolmentHandlers{}).routes() {
+	routes := append((&enrolmentHandlers{}).routes(), (&Server{}).presentationRoutes(PresentationAPI{})...)
+	for _, rt := range routes {
 		table = append(table, rt.Method+" "+rt.Path)
 	}
 	sort.Strings(table)
@@ -83,10 +85,26 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
+// TestOpenAPIPresentationUnauthorized sends the presentation route a
+// request without credentials through the enEnv server, whose do checks
+// that the status is documented, and checks the Basic challenge.
+func TestOpenAPIPresentationUnauthorized(t *testing.T) {
+	e := newEnEnv(t)
+	res := e.call(http.MethodPost, "/v1/presentations/verify", "", presentationRequest{Presentation: "NETID1:AAAA", Challenge: "c"}).
+		want(t, http.StatusUnauthorized)
+	if got := res.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Basic ") {
+		t.Errorf("WWW-Authenticate = %q, want a Basic challenge", got)
+	}
+	if p := res.problem(t); p.Type != ProblemTypeBase+"unauthorized" {
+		t.Errorf("problem type = %q, want %q", p.Type, ProblemTypeBase+"unauthorized")
+	}
+}
+
 // TestOpenAPIStructure checks what a generator or a reader relies on:
 // every $ref resolves, operation ids are unique, every operation answers
-// a success and lists its problems as application/problem+json, and the
-// routes of an enrolment take its bearer token.
+// a success and lists its problems as application/problem+json, the
+// routes of an enrolment take its bearer token, and the presentation
+// route a relying party's HTTP Basic credentials.
 func TestOpenAPIStructure(t *testing.T) {
 	doc := openAPIDoc(t)
 	var walk func(path string, v any)
@@ -156,6 +174,23 @@ func TestOpenAPIStructure(t *testing.T) {
 				}
 			}
 		}
+		if strings.HasPrefix(path, "/v1/presentations/") {
+			if string(security) != `[{"basicAuth":[]}]` {
+				t.Errorf("%s: security %s, want basicAuth", op, security)
+			}
+			for _, code := range []string{"401", "403", "422"} {
+				if _, ok := responses[code]; !ok {
+					t.Errorf("%s: no %s response", op, code)
+				}
+			}
+			unauthorized, _ := responses["401"].(map[string]any)
+			if ref, ok := unauthorized["$ref"].(string); ok {
+				unauthorized, _ = docLookup(doc, strings.Split(strings.TrimPrefix(ref, "#/"), "/")...).(map[string]any)
+			}
+			if docLookup(unauthorized, "headers", "WWW-Authenticate") == nil {
+				t.Errorf("%s: its 401 response does not document WWW-Authenticate", op)
+			}
+		}
 		if method == http.MethodPost {
 			for _, code := range []string{"413", "415"} {
 				if _, ok := responses[code]; !ok {
@@ -163,6 +198,27 @@ func TestOpenAPIStructure(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// The schemes the document declares are the ones its operations use.
+	var used []string
+	for _, op := range docOperations(doc) {
+		method, path, _ := strings.Cut(op, " ")
+		reqs, _ := docLookup(doc, "paths", path, strings.ToLower(method), "security").([]any)
+		for _, req := range reqs {
+			for _, name := range docKeys(req) {
+				if !slices.Contains(used, name) {
+					used = append(used, name)
+				}
+			}
+		}
+	}
+	sort.Strings(used)
+	if diff := cmp.Diff(used, docKeys(docLookup(doc, "components", "securitySchemes"))); diff != "" {
+		t.Errorf("security schemes used vs declared (-used +declared):\n%s", diff)
+	}
+	if got := docLookup(doc, "components", "securitySchemes", "basicAuth", "scheme"); got != "basic" {
+		t.Errorf("basicAuth scheme = %v, want basic", got)
 	}
 }
 
@@ -244,6 +300,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{[]string{"DynamicCode"}, dynamicCodeJSON{}, true},
 		{[]string{"Completed"}, completedResponse{}, true},
 		{[]string{"ApprovalResult"}, approvalResponse{}, true},
+		{[]string{"PresentationRequest"}, presentationRequest{}, false},
+		{[]string{"PresentationResult"}, presentationResponse{}, true},
 		{[]string{"Problem"}, Problem{}, true},
 	}
 	for _, tt := range tests {

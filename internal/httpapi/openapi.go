@@ -7,7 +7,7 @@ import (
 
 // openAPIDocument is the OpenAPI 3.1 description of the enrolment API,
 // written by hand next to the handlers it describes. A test checks that it
-// is valid JSON, that its routes are exactly the enrolment route table and
+// is valid JSON, that its routes are exactly the enrolment and presentation route tables and
 // that every $ref resolves; the HTTP tests check that every status the
 // handlers answered is listed for its route.
 //

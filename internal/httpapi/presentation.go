@@ -79,11 +79,21 @@ func (s *Server) MountPresentations(api PresentationAPI) {
 	if api.Now == nil {
 		api.Now = time.Now
 	}
-	s.Handle("POST /v1/presentations/verify", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.verifyPresentation(w, r, api); err != nil {
-			WriteError(w, r, s.log, err)
-		}
-	}))
+	for _, rt := range s.presentationRoutes(api) {
+		s.Handle(rt.Method+" "+rt.Path, rt.handler)
+	}
+}
+
+// presentationRoutes is the route table of MountPresentations; like the
+// enrolment table, the OpenAPI test compares it with openapi.json.
+func (s *Server) presentationRoutes(api PresentationAPI) []enrolmentRoute {
+	return []enrolmentRoute{
+		{http.MethodPost, "/v1/presentations/verify", func(w http.ResponseWriter, r *http.Request) {
+			if err := s.verifyPresentation(w, r, api); err != nil {
+				WriteError(w, r, s.log, err)
+			}
+		}},
+	}
 }
 
 func (s *Server) verifyPresentation(w http.ResponseWriter, r *http.Request, api PresentationAPI) error {

@@ -107,6 +107,9 @@ func (e *presEnv) verify(t *testing.T, user, secret, presentation, challenge str
 	if err != nil {
 		t.Fatal(err)
 	}
+	if docLookup(openAPIDoc(t), "paths", "/v1/presentations/verify", "post", "responses", itoa(int64(res.StatusCode))) == nil {
+		t.Errorf("POST /v1/presentations/verify answered %d, which openapi.json does not list for it", res.StatusCode)
+	}
 	return res.StatusCode, b
 }
 
