@@ -63,40 +63,17 @@ func (s *Store) PutCertificate(ctx context.Context, r credential.CertificateReco
 		return fmt.Errorf("sqlstore: put certificate: %w", err)
 	}
 	return s.do(ctx, "put certificate", func(q querier) error {
-		res, err := q.ExecContext(ctx, `INSERT INTO certificates (serial, internet_number, ca_key_id, device_key_fingerprint,
+		return execOnce(ctx, q, `INSERT INTO certificates (serial, internet_number, ca_key_id, device_key_fingerprint,
 				not_before, not_after, issued_at, der)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (serial) DO NOTHING`,
 			r.Serial, r.InternetNumber, r.CAKeyID, r.DeviceKeyFingerprint,
 			micros(r.NotBefore), micros(r.NotAfter), micros(r.Issued), r.DER)
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrConflict
-		}
-		return nil
 	})
 }
 
 // Certificate implements credential.CertStore.
 func (s *Store) Certificate(ctx context.Context, serial string) (credential.CertificateRecord, error) {
-	var r credential.CertificateRecord
-	err := s.do(ctx, "get certificate", func(q querier) error {
-		var err error
-		r, err = scanCertificate(q.QueryRowContext(ctx, `SELECT `+certColumns+` FROM certificates WHERE serial = $1`, serial))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return credential.CertificateRecord{}, err
-	}
-	return r, nil
+	return getOne(ctx, s, "get certificate", scanCertificate, `SELECT `+certColumns+` FROM certificates WHERE serial = $1`, serial)
 }
 
 // CertificatesFor implements credential.CertStore.
@@ -209,19 +186,8 @@ func (s *Store) PutCACertificate(ctx context.Context, keyID string, der []byte, 
 		return fmt.Errorf("sqlstore: put CA certificate: %w: empty key id or certificate", errInvalid)
 	}
 	return s.do(ctx, "put CA certificate", func(q querier) error {
-		res, err := q.ExecContext(ctx, `INSERT INTO ca_certificates (key_id, der, created_at)
+		return execOnce(ctx, q, `INSERT INTO ca_certificates (key_id, der, created_at)
 			VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING`, keyID, der, micros(created))
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrConflict
-		}
-		return nil
 	})
 }
 

@@ -39,20 +39,9 @@ func (s *Store) PutDataKey(ctx context.Context, k envelope.DataKey) error {
 		// DO NOTHING rather than catching the unique violation: on
 		// PostgreSQL a failed statement aborts the caller's transaction,
 		// while a statement that inserts nothing does not.
-		res, err := q.ExecContext(ctx, `INSERT INTO data_keys (owner, kek_id, wrapped, created_at)
+		return execOnce(ctx, q, `INSERT INTO data_keys (owner, kek_id, wrapped, created_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (owner) DO NOTHING`,
 			k.Owner, k.KEKID, k.Wrapped, micros(k.Created))
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrConflict
-		}
-		return nil
 	})
 }
 

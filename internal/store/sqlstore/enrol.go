@@ -103,19 +103,7 @@ func insertedOne(res sql.Result, err error) error {
 
 // Enrolment implements enrol.Store.
 func (s *Store) Enrolment(ctx context.Context, id string) (enrol.EnrolmentRecord, error) {
-	var e enrol.EnrolmentRecord
-	err := s.do(ctx, "get enrolment", func(q querier) error {
-		var err error
-		e, err = scanEnrolment(q.QueryRowContext(ctx, `SELECT `+enrolmentColumns+` FROM enrolments WHERE id = $1`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return enrol.EnrolmentRecord{}, err
-	}
-	return e, nil
+	return getOne(ctx, s, "get enrolment", scanEnrolment, `SELECT `+enrolmentColumns+` FROM enrolments WHERE id = $1`, id)
 }
 
 // UpdateEnrolment implements enrol.Store.

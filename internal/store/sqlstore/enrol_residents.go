@@ -180,20 +180,8 @@ func scanAnchor(row interface{ Scan(...any) error }) (enrol.IdentityAnchor, erro
 
 // IdentityAnchor implements enrol.Store.
 func (s *Store) IdentityAnchor(ctx context.Context, idx []byte) (enrol.IdentityAnchor, error) {
-	var a enrol.IdentityAnchor
-	err := s.do(ctx, "get identity anchor", func(q querier) error {
-		var err error
-		a, err = scanAnchor(q.QueryRowContext(ctx, `SELECT anchor_index, key_id, resident_id, pathway, created_at
-			FROM identity_anchors WHERE anchor_index = $1`, nonNil(idx)))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return enrol.IdentityAnchor{}, err
-	}
-	return a, nil
+	return getOne(ctx, s, "get identity anchor", scanAnchor, `SELECT anchor_index, key_id, resident_id, pathway, created_at
+			FROM identity_anchors WHERE anchor_index = $1`, nonNil(idx))
 }
 
 // IdentityAnchorsOf implements enrol.Store.

@@ -130,19 +130,7 @@ func (s *Store) CreateInteraction(ctx context.Context, in oidc.Interaction) erro
 
 // Interaction implements oidc.Store.
 func (s *Store) Interaction(ctx context.Context, id string) (oidc.Interaction, error) {
-	var in oidc.Interaction
-	err := s.do(ctx, "get interaction", func(q querier) error {
-		var err error
-		in, err = scanInteraction(q.QueryRowContext(ctx, `SELECT `+interactionColumns+` FROM oidc_interactions WHERE id = $1`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return oidc.Interaction{}, err
-	}
-	return in, nil
+	return getOne(ctx, s, "get interaction", scanInteraction, `SELECT `+interactionColumns+` FROM oidc_interactions WHERE id = $1`, id)
 }
 
 // UpdateInteraction implements oidc.Store.
@@ -187,20 +175,8 @@ func scanConsent(row interface{ Scan(...any) error }) (oidc.Consent, error) {
 
 // RememberedConsent implements oidc.Store.
 func (s *Store) RememberedConsent(ctx context.Context, residentID, clientID string) (oidc.Consent, error) {
-	var c oidc.Consent
-	err := s.do(ctx, "get consent", func(q querier) error {
-		var err error
-		c, err = scanConsent(q.QueryRowContext(ctx, `SELECT `+consentColumns+` FROM oidc_consents
-			WHERE resident_id = $1 AND client_id = $2`, residentID, clientID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return oidc.Consent{}, err
-	}
-	return c, nil
+	return getOne(ctx, s, "get consent", scanConsent, `SELECT `+consentColumns+` FROM oidc_consents
+			WHERE resident_id = $1 AND client_id = $2`, residentID, clientID)
 }
 
 // PutRememberedConsent implements oidc.Store.

@@ -69,20 +69,8 @@ func scanPhoneChallenge(row interface{ Scan(...any) error }) (phone.Challenge, e
 
 // PhoneChallenge implements phone.Store.
 func (s *Store) PhoneChallenge(ctx context.Context, bindingID, purpose string) (phone.Challenge, error) {
-	var c phone.Challenge
-	err := s.do(ctx, "get phone challenge", func(q querier) error {
-		var err error
-		c, err = scanPhoneChallenge(q.QueryRowContext(ctx, `SELECT `+phoneColumns+` FROM phone_challenges
-			WHERE binding_id = $1 AND purpose = $2`, bindingID, purpose))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return phone.Challenge{}, err
-	}
-	return c, nil
+	return getOne(ctx, s, "get phone challenge", scanPhoneChallenge, `SELECT `+phoneColumns+` FROM phone_challenges
+			WHERE binding_id = $1 AND purpose = $2`, bindingID, purpose)
 }
 
 // CreatePhoneChallenge implements phone.Store. c.Version must be 1, as the
@@ -99,20 +87,9 @@ func (s *Store) CreatePhoneChallenge(ctx context.Context, c phone.Challenge) err
 		// DO NOTHING rather than catching the unique violation, which on
 		// PostgreSQL would abort the caller's transaction: the Verifier
 		// reads the conflict as a lost race and retries the transaction.
-		res, err := q.ExecContext(ctx, `INSERT INTO phone_challenges (`+phoneColumns+`)
+		return execOnce(ctx, q, `INSERT INTO phone_challenges (`+phoneColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (binding_id, purpose) DO NOTHING`, phoneArgs(c)...)
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrConflict
-		}
-		return nil
 	})
 }
 

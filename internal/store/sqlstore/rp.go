@@ -107,19 +107,7 @@ func (s *Store) CreateRP(ctx context.Context, r rp.RP) error {
 
 // RP implements rp.Store.
 func (s *Store) RP(ctx context.Context, id string) (rp.RP, error) {
-	var r rp.RP
-	err := s.do(ctx, "get relying party", func(q querier) error {
-		var err error
-		r, err = scanRP(q.QueryRowContext(ctx, `SELECT `+rpColumns+` FROM relying_parties WHERE client_id = $1`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return rp.RP{}, err
-	}
-	return r, nil
+	return getOne(ctx, s, "get relying party", scanRP, `SELECT `+rpColumns+` FROM relying_parties WHERE client_id = $1`, id)
 }
 
 // UpdateRP implements rp.Store.

@@ -169,3 +169,45 @@ func micros(t time.Time) int64 { return t.UnixMicro() }
 
 // fromMicros is the inverse of micros, in UTC.
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// rowScanner is what a *sql.Row and *sql.Rows have in common.
+type rowScanner = interface{ Scan(dest ...any) error }
+
+// execOnce runs a write that changes at most one row (an INSERT ... ON
+// CONFLICT DO NOTHING, or an UPDATE guarded by a version) and reports
+// store.ErrConflict when it changed none. Detecting the conflict by the row
+// count, not by a caught unique violation, keeps the caller's PostgreSQL
+// transaction usable.
+func execOnce(ctx context.Context, q querier, query string, args ...any) error {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := rowsAffected(res)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// getOne reads one row with scan in the transaction ctx carries (or the
+// pool), mapping "no row" to store.ErrNotFound.
+func getOne[T any](ctx context.Context, s *Store, op string, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
+	var v T
+	err := s.do(ctx, op, func(q querier) error {
+		var err error
+		v, err = scan(q.QueryRowContext(ctx, query, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}

@@ -158,19 +158,8 @@ func (s *Store) PutTranslogCheckpoint(ctx context.Context, c translog.StoredChec
 		return fmt.Errorf("sqlstore: put translog checkpoint: %w", err)
 	}
 	return s.do(ctx, "put translog checkpoint", func(q querier) error {
-		res, err := q.ExecContext(ctx, `INSERT INTO translog_checkpoints (tree_size, root_hash, signed_at, note)
+		return execOnce(ctx, q, `INSERT INTO translog_checkpoints (tree_size, root_hash, signed_at, note)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING`, size, c.Root, micros(c.Time), c.Note)
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrConflict
-		}
-		return nil
 	})
 }
 
