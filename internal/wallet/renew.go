@@ -38,15 +38,10 @@ func RenewMessage(challenge string, newKeySPKI []byte) []byte {
 
 // RenewChallengeRequest is the body of POST
 // /v1/residents/certificate/challenge.
-type RenewChallengeRequest struct {
-	Resident ResidentLogin `json:"resident"`
-}
+type RenewChallengeRequest = ResidentChallengeRequest
 
 // RenewChallenge is its answer.
-type RenewChallenge struct {
-	Challenge string    `json:"challenge"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
+type RenewChallenge = ResidentChallenge
 
 // RenewRequest is the body of POST /v1/residents/certificate/renew.
 type RenewRequest struct {
@@ -66,15 +61,7 @@ type Renewed struct {
 // RequestRenewChallenge logs in as login and asks for a renewal challenge.
 // Refusals are *Problem: bad-credentials, account-pending, throttled.
 func (c *Client) RequestRenewChallenge(ctx context.Context, login ResidentLogin) (*RenewChallenge, error) {
-	var out RenewChallenge
-	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/residents/certificate/challenge",
-		in: RenewChallengeRequest{Resident: login}, out: &out, want: []int{http.StatusOK}}); err != nil {
-		return nil, err
-	}
-	if out.Challenge == "" || out.ExpiresAt.IsZero() {
-		return nil, errorf(ErrResponse, "the renewal challenge or its expiry is empty")
-	}
-	return &out, nil
+	return c.residentChallenge(ctx, "/v1/residents/certificate/challenge", "renewal", login)
 }
 
 // RenewCertificate sends a renewal. Refusals are *Problem:

@@ -18,16 +18,11 @@ type ResidentLogin struct {
 
 // UpgradeChallengeRequest is the body of POST
 // /v1/residents/upgrade/challenge.
-type UpgradeChallengeRequest struct {
-	Resident ResidentLogin `json:"resident"`
-}
+type UpgradeChallengeRequest = ResidentChallengeRequest
 
 // UpgradeChallenge is the answer: the liveness challenge the upgrade's
 // face capture must be attested for, bound to the account, and its expiry.
-type UpgradeChallenge struct {
-	Challenge string    `json:"challenge"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
+type UpgradeChallenge = ResidentChallenge
 
 // UpgradeFace is the live face capture of an upgrade.
 type UpgradeFace struct {
@@ -60,15 +55,7 @@ type Upgraded struct {
 // challenge (POST /v1/residents/upgrade/challenge). Refusals are *Problem:
 // bad-credentials, account-pending, throttled.
 func (c *Client) RequestUpgradeChallenge(ctx context.Context, login ResidentLogin) (*UpgradeChallenge, error) {
-	var out UpgradeChallenge
-	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/residents/upgrade/challenge",
-		in: UpgradeChallengeRequest{Resident: login}, out: &out, want: []int{http.StatusOK}}); err != nil {
-		return nil, err
-	}
-	if out.Challenge == "" || out.ExpiresAt.IsZero() {
-		return nil, errorf(ErrResponse, "the upgrade challenge or its expiry is empty")
-	}
-	return &out, nil
+	return c.residentChallenge(ctx, "/v1/residents/upgrade/challenge", "upgrade", login)
 }
 
 // UpgradeAccount adds document evidence to the account of req.Resident
