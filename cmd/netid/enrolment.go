@@ -27,6 +27,7 @@ import (
 	"github.com/netid/netid/internal/httpapi"
 	"github.com/netid/netid/internal/password"
 	"github.com/netid/netid/internal/phone"
+	"github.com/netid/netid/internal/translog"
 )
 
 // enrolFlags configure enrolment and issuance: where evidence is checked,
@@ -104,8 +105,11 @@ type enrolment struct {
 	svc      *enrol.Service
 	disabled string // why enrolment is not offered, if it is not
 	ca       *credential.CA
-	demo     *demo.Demo
-	closers  []io.Closer
+	// log is the transparency log the service records account and
+	// certificate events in; serve publishes it.
+	log     *translog.Log
+	demo    *demo.Demo
+	closers []io.Closer
 }
 
 func (e *enrolment) Close() {
@@ -131,7 +135,15 @@ func buildEnrolment(ctx context.Context, svc *service, e enrolFlags, addr string
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	ca, err := credential.NewCA(s, keys, st, credential.Config{BaseURL: publicURL, Validity: e.certValidity})
+	// Every certificate issued or revoked, and every account event, goes
+	// into the resident's transparency log in the same transaction.
+	tlog, err := buildTranslog(svc, publicURL)
+	if err != nil {
+		return fail(err)
+	}
+	out.log = tlog
+	ca, err := credential.NewCA(s, keys, st, credential.Config{BaseURL: publicURL, Validity: e.certValidity},
+		credential.WithEvents(enrol.CertificateLog{Residents: st, Log: tlog}))
 	if err != nil {
 		return fail(fmt.Errorf("certificate authority: %w", err))
 	}
@@ -294,7 +306,7 @@ func buildEnrolment(ctx context.Context, svc *service, e enrolFlags, addr string
 		Hasher: hasher, Policy: password.DefaultPolicy(),
 		Matcher: matcher, Extractor: extractor, Liveness: liveness,
 		Trust: trust, Authority: authority, Issuer: ca, Throttle: st,
-	}, enrol.Config{}, enrol.WithLogger(log))
+	}, enrol.Config{}, enrol.WithLogger(log), enrol.WithEventLog(tlog))
 	if err != nil {
 		return fail(err)
 	}

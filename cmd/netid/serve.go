@@ -126,10 +126,7 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	defer en.Close()
 
-	tlog, err := buildTranslog(svc, f.enrol.issuer(f.addr))
-	if err != nil {
-		return err
-	}
+	tlog := en.log
 	prov, err := buildProvider(svc, en, f.enrol.issuer(f.addr), oidc.TranslogRecorder{Table: svc.store, Log: tlog}, log)
 	if err != nil {
 		return err

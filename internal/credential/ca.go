@@ -46,6 +46,8 @@ type CA struct {
 	cfg   Config
 	now   func() time.Time
 	rand  io.Reader
+	// events hears of issuance and revocation (nil: nobody).
+	events Events
 
 	mu      sync.Mutex
 	entries map[string]*caEntry // CA certificates by key id, as stored

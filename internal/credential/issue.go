@@ -161,7 +161,7 @@ func (ca *CA) Issue(ctx context.Context, req IssueRequest) (*Issued, error) {
 			Issued:               now.Truncate(time.Microsecond),
 			DER:                  der,
 		}
-		err = ca.st.PutCertificate(ctx, rec)
+		err = ca.putCertificate(ctx, rec)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
@@ -240,7 +240,7 @@ func (ca *CA) Renew(ctx context.Context, req RenewRequest) (*Issued, error) {
 		if err != nil {
 			return err
 		}
-		return ca.st.RevokeCertificate(ctx, serial, ReasonSuperseded, issued.Record.Issued.Truncate(time.Second))
+		return ca.revoke(ctx, old.InternetNumber, serial, ReasonSuperseded, issued.Record.Issued.Truncate(time.Second))
 	})
 	if err != nil {
 		return nil, err
@@ -261,7 +261,14 @@ func (ca *CA) Revoke(ctx context.Context, serial *big.Int, reason RevocationReas
 		return fmt.Errorf("%w: no serial", ErrInvalidRequest)
 	}
 	s := FormatSerial(serial)
-	err := ca.st.RevokeCertificate(ctx, s, reason, ca.now().UTC().Truncate(time.Second))
+	at := ca.now().UTC().Truncate(time.Second)
+	err := ca.st.InTx(ctx, func(ctx context.Context) error {
+		rec, err := ca.st.Certificate(ctx, s)
+		if err != nil {
+			return err
+		}
+		return ca.revoke(ctx, rec.InternetNumber, s, reason, at)
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("%w: %s: %w", ErrAlreadyRevoked, s, err)
 	}
@@ -293,7 +300,7 @@ func (ca *CA) RevokeAllFor(ctx context.Context, internetNumber InternetNumber, r
 			if r.Revoked() {
 				continue
 			}
-			if err := ca.st.RevokeCertificate(ctx, r.Serial, reason, at); err != nil {
+			if err := ca.revoke(ctx, r.InternetNumber, r.Serial, reason, at); err != nil {
 				return err
 			}
 			n++
@@ -307,4 +314,23 @@ func (ca *CA) RevokeAllFor(ctx context.Context, internetNumber InternetNumber, r
 		ca.revoked()
 	}
 	return n, nil
+}
+
+// putCertificate stores rec and reports the issuance, in one transaction.
+func (ca *CA) putCertificate(ctx context.Context, rec CertificateRecord) error {
+	return ca.st.InTx(ctx, func(ctx context.Context) error {
+		if err := ca.st.PutCertificate(ctx, rec); err != nil {
+			return err
+		}
+		return ca.issuedEvent(ctx, rec)
+	})
+}
+
+// revoke marks a certificate revoked and reports it; the caller runs it in
+// a transaction.
+func (ca *CA) revoke(ctx context.Context, number, serial string, reason RevocationReason, at time.Time) error {
+	if err := ca.st.RevokeCertificate(ctx, serial, reason, at); err != nil {
+		return err
+	}
+	return ca.revokedEvent(ctx, number, serial, reason, at)
 }

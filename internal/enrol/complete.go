@@ -8,6 +8,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/store"
+	"github.com/netid/netid/internal/translog"
 )
 
 // numberAttempts is how many internet numbers Complete draws before giving
@@ -160,6 +161,11 @@ func (s *Service) Complete(ctx context.Context, id, token string, csrDER []byte)
 			CreatedAt: cur.CreatedAt, UpdatedAt: now, ExpiresAt: cur.ExpiresAt, Version: cur.Version + 1,
 		}
 		if err := s.d.Store.UpdateEnrolment(ctx, cur.Version, done); err != nil {
+			return err
+		}
+		// The resident id is fixed before the transaction, so a retry
+		// appends the same entry.
+		if err := s.logAccountEvent(ctx, r.ID, "enrolled-"+r.ID, translog.EventEnrolled, r.Ceiling, now); err != nil {
 			return err
 		}
 		out = Completed{

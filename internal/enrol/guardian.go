@@ -9,6 +9,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/store"
+	"github.com/netid/netid/internal/translog"
 )
 
 // checkGuardianEvidence refuses an unknown relationship or evidence kind.
@@ -125,7 +126,12 @@ func (s *Service) ApproveMinor(ctx context.Context, guardianID string, a MinorAp
 		}
 		n := m
 		n.Status, n.ApprovalHash, n.UpdatedAt, n.Version = StatusActive, nil, at, m.Version+1
-		return s.d.Store.UpdateResident(ctx, m.Version, n)
+		if err := s.d.Store.UpdateResident(ctx, m.Version, n); err != nil {
+			return err
+		}
+		// A minor is approved once (the status check above), so the id
+		// derived from the minor's id is unique.
+		return s.logAccountEvent(ctx, m.ID, "guardian-approved-"+m.ID, translog.EventGuardianApproved, m.Ceiling, at)
 	})
 	if err != nil {
 		return err

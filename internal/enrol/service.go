@@ -88,6 +88,8 @@ type Service struct {
 	now   func() time.Time
 	rand  io.Reader
 	log   *slog.Logger
+	// events is the transparency log of account events (nil: none).
+	events EventLog
 
 	loginAccount *throttle.Limiter
 	loginAddress *throttle.Limiter

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/store"
+	"github.com/netid/netid/internal/translog"
 )
 
 // pathwayRank orders evidence pathways by strength.
@@ -73,6 +74,10 @@ func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence, f
 		return Upgraded{}, err
 	}
 	ceiling := minAssurance(v.ceiling, AssuranceSubstantial)
+	eventID, err := s.randomString(12)
+	if err != nil {
+		return Upgraded{}, err
+	}
 	var out Upgraded
 	err = s.d.Store.InTx(ctx, func(ctx context.Context) error {
 		r, err := s.d.Store.Resident(ctx, residentID)
@@ -125,7 +130,7 @@ func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence, f
 			return err
 		}
 		out.Pathway, out.AssuranceCeiling = n.Pathway, n.Ceiling
-		return nil
+		return s.logAccountEvent(ctx, r.ID, "upgraded-"+eventID, translog.EventEvidenceUpgraded, n.Ceiling, at)
 	})
 	if err != nil {
 		return Upgraded{}, err

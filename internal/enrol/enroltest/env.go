@@ -28,6 +28,7 @@ import (
 	"github.com/netid/netid/internal/store/sqlite"
 	"github.com/netid/netid/internal/store/sqlstore"
 	"github.com/netid/netid/internal/throttle"
+	"github.com/netid/netid/internal/translog"
 )
 
 // Env is an enrolment Service over real dependencies (see the package
@@ -48,8 +49,11 @@ type Env struct {
 	// Liveness is the development liveness detector the Service trusts.
 	Liveness *biometric.LivenessSigner
 	// Issuer issues TEST documents the Service trusts.
-	Issuer  *testdoc.Issuer
-	CA      *credential.CA
+	Issuer *testdoc.Issuer
+	CA     *credential.CA
+	// Log is the transparency log the CA and the Service record
+	// certificate and account events in, as serve wires them.
+	Log     *translog.Log
 	Service *enrol.Service
 
 	mu        sync.Mutex
@@ -143,14 +147,17 @@ func New(t testing.TB, opts ...Option) *Env {
 	must(t, err)
 	e.AddAuthorityRecords()
 
+	e.Log, err = translog.New("id.example.test/translog", translog.Deps{Store: e.Store, Tx: e.Store, Keys: e.Keys},
+		translog.WithClock(e.Clock.Now))
+	must(t, err)
 	e.CA, err = credential.NewCA(s, e.Keys, e.Store, credential.Config{BaseURL: "https://id.example.test"},
-		credential.WithClock(e.Clock.Now))
+		credential.WithClock(e.Clock.Now), credential.WithEvents(enrol.CertificateLog{Residents: e.Store, Log: e.Log}))
 	must(t, err)
 	e.Service, err = enrol.New(enrol.Deps{
 		Store: e.Store, Keys: e.Keys, Envelope: e.Envelope, Phone: verifier, Hasher: hasher,
 		Policy: password.DefaultPolicy(), Matcher: matcher, Extractor: e.Extractor, Liveness: liveness,
 		Trust: trust, Authority: authority{e}, Issuer: e.CA, Throttle: e.Store,
-	}, o.cfg, enrol.WithClock(e.Clock.Now), enrol.WithLogger(o.log))
+	}, o.cfg, enrol.WithClock(e.Clock.Now), enrol.WithLogger(o.log), enrol.WithEventLog(e.Log))
 	must(t, err)
 	return e
 }
