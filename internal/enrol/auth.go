@@ -53,8 +53,15 @@ func (s *Service) allow(ctx context.Context, lim *throttle.Limiter, kind, value 
 // password wrong; for an unknown account it spends the time of a real
 // verification (password.Hasher.DummyVerify), so that timing does not tell
 // which numbers exist. A correct password on a pending minor's account
-// gives ErrAccountPending. password.ErrBusy passes through: the service is
-// overloaded and the attempt did not count as a wrong password.
+// gives ErrAccountPending. A correct password on an account whose password
+// sign-in or whole account the resident locked gives a *LockedError
+// (ErrMethodLocked, ErrAccountLocked; see CheckMethod), whose message the
+// login page shows. It comes only after the password, so that whether an
+// account exists or is locked is told only to who holds its password (a
+// guesser who hits the password learns it is right, as on an unlocked
+// account, at the same throttled rate); it does not reset the account's
+// counter. password.ErrBusy passes through: the
+// service is overloaded and the attempt did not count as a wrong password.
 func (s *Service) AuthenticateResident(ctx context.Context, username, password, clientAddr string) (Account, error) {
 	if clientAddr == "" {
 		return Account{}, fmt.Errorf("%w: no client address", ErrInvalidRequest)
@@ -82,6 +89,11 @@ func (s *Service) AuthenticateResident(ctx context.Context, username, password, 
 	}
 	if !ok {
 		return Account{}, ErrBadCredentials
+	}
+	// After the password, so that only its holder learns of the lock; before
+	// the counter's reset, so that a refused login still counts.
+	if err := s.CheckMethod(ctx, r.ID, MethodPassword); err != nil {
+		return Account{}, err
 	}
 	if key, err := s.throttleKey(ctx, "account", account); err == nil {
 		if err := s.loginAccount.Reset(ctx, key); err != nil {

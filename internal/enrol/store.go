@@ -8,7 +8,8 @@ import (
 )
 
 // Store keeps the enrolment aggregates: enrolments in progress, residents,
-// identity anchors, internet numbers, guardian links and registrars. The
+// identity anchors, internet numbers, guardian links, registrars, and the
+// state of the sign-in methods (AuthMethodStore, in locks.go). The
 // SQL implementation lives in internal/store/sqlstore; the conformance suite
 // in internal/store/storetest checks it on both engines.
 //
@@ -20,6 +21,7 @@ import (
 // at microsecond precision and must come back Equal.
 type Store interface {
 	store.TxRunner
+	AuthMethodStore
 
 	// CreateEnrolment stores a new enrolment (Version 1). ErrConflict if
 	// the id exists.

@@ -42,6 +42,8 @@ var enrolmentSentinels = []struct {
 	{enrol.ErrBadFace, http.StatusBadRequest, "bad-face"},
 	{enrol.ErrBadCredentials, http.StatusUnauthorized, "bad-credentials"},
 	{enrol.ErrAccountPending, http.StatusForbidden, "account-pending"},
+	{enrol.ErrAccountLocked, http.StatusForbidden, "account-locked"},
+	{enrol.ErrMethodLocked, http.StatusForbidden, "method-locked"},
 	{enrol.ErrBadCSR, http.StatusBadRequest, "bad-csr"},
 	{enrol.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{enrol.ErrUpgradeMismatch, http.StatusUnprocessableEntity, "upgrade-mismatch"},
