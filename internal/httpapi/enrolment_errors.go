@@ -44,6 +44,8 @@ var enrolmentSentinels = []struct {
 	{enrol.ErrAccountPending, http.StatusForbidden, "account-pending"},
 	{enrol.ErrAccountLocked, http.StatusForbidden, "account-locked"},
 	{enrol.ErrMethodLocked, http.StatusForbidden, "method-locked"},
+	{enrol.ErrBadDynamicCode, http.StatusUnauthorized, "bad-dynamic-code"},
+	{enrol.ErrDynamicCodeReused, http.StatusUnauthorized, "dynamic-code-reused"},
 	{enrol.ErrBadCSR, http.StatusBadRequest, "bad-csr"},
 	{enrol.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{enrol.ErrUpgradeMismatch, http.StatusUnprocessableEntity, "upgrade-mismatch"},

@@ -66,6 +66,15 @@ func newPresEnv(t *testing.T, suiteName string, device func(*enroltest.Env) cryp
 		t.Fatal(err)
 	}
 	e.openings = openings
+	// The CA records the issuance in the holder's transparency log, so the
+	// number needs a holder.
+	now := e.Clock.Now().UTC().Truncate(time.Microsecond)
+	err = e.Store.CreateResident(ctx, enrol.ResidentRecord{ID: "res-presentation", InternetNumber: string(number),
+		Status: enrol.StatusActive, Pathway: enrol.PathwayChip, Ceiling: enrol.AssuranceSubstantial,
+		CreatedAt: now, UpdatedAt: now, Version: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.issued, err = e.CA.Issue(ctx, credential.IssueRequest{InternetNumber: number, DevicePublicKey: e.device.Public(), Commitments: cs})
 	if err != nil {
 		t.Fatalf("Issue() error = %v", err)
