@@ -21,7 +21,7 @@ import (
 // an enrolled resident in against serve --demo as docs/relying-parties.md
 // describes: registered with netid rp create, through the provider's login
 // and consent forms, to a page showing a pairwise subject and level low;
-// asking for substantial is refused with unmet_authentication_requirements;
+// asking for high (no login reaches it) is refused with unmet_authentication_requirements;
 // logging out ends the provider's session too.
 func TestExampleRP(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
@@ -92,13 +92,13 @@ func TestExampleRP(t *testing.T) {
 		}
 	})
 
-	t.Run("substantial refused", func(t *testing.T) {
-		base, logs := startExampleRP(t, rpBin, rpAddr, issuer, creds.ClientID, creds.ClientSecret, "substantial")
+	t.Run("high refused", func(t *testing.T) {
+		base, logs := startExampleRP(t, rpBin, rpAddr, issuer, creds.ClientID, creds.ClientSecret, "high")
 		b := newBrowser(t)
 		page, at, status := b.get(base + "/login")
 		if status != http.StatusForbidden || !strings.HasPrefix(at, base+"/callback") ||
 			!strings.Contains(page, `<code id="error">unmet_authentication_requirements</code>`) {
-			t.Errorf("acr substantial: %s answered %d, want the platform's 403 page naming unmet_authentication_requirements\n%s\nrp:\n%s",
+			t.Errorf("acr high: %s answered %d, want the platform's 403 page naming unmet_authentication_requirements\n%s\nrp:\n%s",
 				at, status, page, logs)
 		}
 	})

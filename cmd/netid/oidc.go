@@ -26,7 +26,8 @@ func (e *enrolFlags) issuer(addr string) string {
 // each release of claims (nil: the plain disclosures table only).
 func buildProvider(svc *service, en *enrolment, issuer string, disclosures oidc.DisclosureRecorder, log *slog.Logger) (*oidc.Provider, error) {
 	return oidc.NewProvider(oidc.Config{Issuer: issuer},
-		oidc.Deps{Store: svc.store, RPs: svc.store, Keys: svc.keys, Residents: en.svc, Disclosures: disclosures},
+		oidc.Deps{Store: svc.store, RPs: svc.store, Keys: svc.keys, Residents: en.svc, Disclosures: disclosures,
+			Suite: svc.suite, CA: en.ca},
 		oidc.WithLogger(log),
 		oidc.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))
 }

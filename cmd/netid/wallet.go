@@ -66,6 +66,7 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 			newWalletShowCommand(stdout),
 			newWalletCodeCommand(stdout, stderr),
 			newWalletPresentCommand(stdout),
+			newWalletApproveCommand(stdout, stderr),
 		},
 	})
 }

@@ -8,7 +8,18 @@ import (
 )
 
 // Authentication methods (RFC 8176) the provider reports in amr.
-const amrPassword = "pwd"
+const (
+	// amrPassword: the password.
+	amrPassword = "pwd"
+	// amrOTP: the wallet's dynamic code, a one-time password (RFC 6238).
+	amrOTP = "otp"
+	// amrSoftwareKey: proof of possession of a software-secured key, the
+	// wallet's device key, by a signed presentation of the internet
+	// certificate.
+	amrSoftwareKey = "swk"
+	// amrMFA: more than one factor.
+	amrMFA = "mfa"
+)
 
 // rank orders assurance levels; anything else ranks 0.
 func rank(a enrol.Assurance) int {
@@ -27,10 +38,13 @@ func rank(a enrol.Assurance) int {
 var levels = []enrol.Assurance{enrol.AssuranceLow, enrol.AssuranceSubstantial, enrol.AssuranceHigh}
 
 // maxAchievable is the highest level a login through this provider can
-// reach today: password only, so low. Step-up (the wallet's approval or
-// dynamic code, a face match) raises it in later work; everything that
-// decides whether a request can be met asks this one function.
-func maxAchievable() enrol.Assurance { return enrol.AssuranceLow }
+// reach: substantial, with the password and a second factor of the wallet
+// (its dynamic code, or an approval signed by its device key), or with the
+// device key alone in the QR login (docs/decisions.md says why that is
+// substantial). high needs a live face match, which logins do not do yet;
+// everything that decides whether a request can be met asks this one
+// function.
+func maxAchievable() enrol.Assurance { return enrol.AssuranceSubstantial }
 
 // achievableLevels lists the levels up to maxAchievable, for discovery.
 func achievableLevels() []string {

@@ -76,8 +76,8 @@ func (c *clientCache) get(ctx context.Context, id string) (rp.RP, error) {
 }
 
 // client adapts an RP to the protocol library's op.Client. Every RP is a
-// confidential web client of the code flow (client_secret_basic or
-// client_secret_post); public clients come with the wallet's QR login.
+// confidential client (client_secret_basic or client_secret_post) of the
+// code flow and of the device authorization grant (the QR login).
 type client struct {
 	rp       rp.RP
 	idTokens time.Duration
@@ -96,7 +96,7 @@ func (c client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
 func (c client) GrantTypes() []oidc.GrantType {
-	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeDeviceCode}
 }
 
 // LoginURL is not used: Authorize builds the interaction URL itself.

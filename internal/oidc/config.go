@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/netid/netid/internal/throttle"
 )
 
 // Config is what the operator configures about the provider.
@@ -36,6 +38,20 @@ type Config struct {
 	// InteractionLifetime is how long a resident has to log in and
 	// consent (default 15 minutes).
 	InteractionLifetime time.Duration
+	// ApprovalLifetime is how long a wallet approval waits: the second
+	// factor of a login after the password, and a device authorization
+	// (RFC 8628 expires_in). Default 5 minutes; at most 30.
+	ApprovalLifetime time.Duration
+	// DevicePollInterval is the least time a relying party waits between
+	// two polls of a device authorization (RFC 8628 interval; whole
+	// seconds, default 5 s). Polling faster is answered slow_down, which
+	// adds 5 seconds for that device code.
+	DevicePollInterval time.Duration
+	// ApprovalLookups limits, per client address, how often approval
+	// codes are looked up (the wallet's fetch and answer): an approval
+	// code has 40 bits, so it must not be guessable at speed. Default 30
+	// per 10 minutes; a zero field takes its default.
+	ApprovalLookups throttle.Limit
 	// ClientCacheTTL is how long a relying party's registration is cached
 	// in memory: a suspension or a secret rotation takes effect within it
 	// on every node. Zero means the default (30 s); negative disables the
@@ -52,7 +68,31 @@ const (
 	defaultSessionLifetime     = 12 * time.Hour
 	defaultInteractionLifetime = 15 * time.Minute
 	defaultClientCacheTTL      = 30 * time.Second
+	defaultApprovalLifetime    = 5 * time.Minute
+	defaultDevicePollInterval  = 5 * time.Second
+	maxApprovalLifetime        = 30 * time.Minute
 )
+
+// defaultApprovalLookups is the default of Config.ApprovalLookups: a wallet
+// makes two lookups per approval, so 30 in 10 minutes leaves room for
+// several people behind one address, and an address guesses a live code
+// of 2^40 with negligible odds.
+var defaultApprovalLookups = throttle.Limit{Scope: "oidc-approval-lookup", Max: 30, Window: 10 * time.Minute}
+
+// approvalLookups is ApprovalLookups with each zero field defaulted.
+func (c Config) approvalLookups() throttle.Limit {
+	l := c.ApprovalLookups
+	if l.Scope == "" {
+		l.Scope = defaultApprovalLookups.Scope
+	}
+	if l.Max == 0 {
+		l.Max = defaultApprovalLookups.Max
+	}
+	if l.Window == 0 {
+		l.Window = defaultApprovalLookups.Window
+	}
+	return l
+}
 
 // withDefaults returns c with every zero duration replaced by its default
 // and the issuer without a trailing slash.
@@ -69,6 +109,9 @@ func (c Config) withDefaults() Config {
 	def(&c.SessionLifetime, defaultSessionLifetime)
 	def(&c.InteractionLifetime, defaultInteractionLifetime)
 	def(&c.ClientCacheTTL, defaultClientCacheTTL)
+	def(&c.ApprovalLifetime, defaultApprovalLifetime)
+	def(&c.DevicePollInterval, defaultDevicePollInterval)
+	c.ApprovalLookups = c.approvalLookups()
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c
 }
@@ -83,6 +126,7 @@ func (c Config) Validate() error {
 		"CodeLifetime": c.CodeLifetime, "AccessTokenLifetime": c.AccessTokenLifetime,
 		"IDTokenLifetime": c.IDTokenLifetime, "RefreshTokenLifetime": c.RefreshTokenLifetime,
 		"SessionLifetime": c.SessionLifetime, "InteractionLifetime": c.InteractionLifetime,
+		"ApprovalLifetime": c.ApprovalLifetime, "DevicePollInterval": c.DevicePollInterval,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("oidc: %s %v is negative", name, d))
@@ -90,6 +134,15 @@ func (c Config) Validate() error {
 	}
 	if c.CodeLifetime > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("oidc: CodeLifetime %v is more than the 10 minutes RFC 6749 allows", c.CodeLifetime))
+	}
+	if c.ApprovalLifetime > maxApprovalLifetime {
+		errs = append(errs, fmt.Errorf("oidc: ApprovalLifetime %v is more than %v: an approval code is short and must not live long", c.ApprovalLifetime, maxApprovalLifetime))
+	}
+	if c.DevicePollInterval%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("oidc: DevicePollInterval %v is not whole seconds (RFC 8628 interval)", c.DevicePollInterval))
+	}
+	if err := c.approvalLookups().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("oidc: ApprovalLookups: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -17,7 +17,8 @@
 //	GET       /.well-known/openid-configuration  discovery (with authorization_response_iss_parameter_supported)
 //	GET       /oidc/jwks                         active and retiring token-signing keys, ES256
 //	GET, POST /oidc/authorize                    authorization endpoint: code flow, PKCE S256 required
-//	POST      /oidc/token                        authorization_code, refresh_token (rotated)
+//	POST      /oidc/token                        authorization_code, refresh_token (rotated), device_code (RFC 8628)
+//	POST      /oidc/device_authorization         RFC 8628 device authorization (QR login), client authenticated
 //	GET, POST /oidc/userinfo                     the released claims
 //	POST      /oidc/revoke                       RFC 7009
 //	POST      /oidc/introspect                   RFC 7662, an RP's own tokens only
@@ -25,6 +26,10 @@
 //	GET, POST /login                             login page (username, password, CSRF token)
 //	GET, POST /consent                           consent page, claim by claim with the RP's purpose
 //	GET, POST /logout                            logout confirmation (a logout request without id_token_hint)
+//	GET, POST /login/second-factor               the wallet's dynamic code or approval, after the password (step-up)
+//	GET       /device                            the QR code of a device authorization's verification URI
+//	GET       /approve/{code}                    where a login approval's QR code leads a browser
+//	GET, POST /v1/approvals/{code}               the wallet's approval API (JSON, problem+json, throttled)
 //
 // # Flow
 //
@@ -32,6 +37,7 @@
 //	      level unreachable ──▶ error unmet_authentication_requirements to the RP, never a weaker login
 //	      live session + remembered consent covers the request ──▶ code (single sign-on: one insert)
 //	      otherwise ──▶ interaction (stored) ──▶ /login ──▶ /consent ──▶ code
+//	      substantial: /login ──▶ /login/second-factor (dynamic code, or the wallet's approval) ──▶ /consent
 //	RP ──/oidc/token──▶ one transaction: mark the code used, insert the tokens, record the disclosure
 //	                  ──▶ ID token (ES256, kid of the active key), access token, refresh token (offline_access)
 //
@@ -63,10 +69,25 @@
 // # Levels
 //
 // acr is low, substantial or high; amr lists RFC 8176 methods. A password
-// login reaches low (maxAchievable). The required level is the higher of
-// the RP's minimum and the lowest level in acr_values; a request above what
-// a login can reach is refused before any page. Step-up (the wallet's
-// approval or dynamic code) raises maxAchievable in later work.
+// login reaches low (pwd); a request that needs substantial continues after
+// the password at the second-factor page (stepup.go): the wallet's dynamic
+// code (pwd otp mfa) or an approval signed by its device key (pwd swk mfa).
+// The QR login (device.go, RFC 8628) reaches substantial with the device
+// key alone (swk). high is not reachable (maxAchievable). The required
+// level is the higher of the RP's minimum and the lowest level in
+// acr_values; a request above what a login can reach is refused before any
+// page, and no code is issued from a session below the required level.
+//
+// # Wallet approvals
+//
+// A login's second factor and a device authorization are one aggregate
+// (approval.go, ApprovalStore): a short approval code (8 symbols, 40
+// bits, throttled lookups), a random challenge, and a status changed by
+// compare-and-set only. The wallet answers with a certificate presentation
+// bound to the RP's client id and the challenge (approvals_api.go); the
+// provider checks it against the CA, the suite and the store's revocation
+// record, that the wallet sign-in is not locked, and for a login that the
+// certificate is the password's resident.
 //
 // # Codes, refresh tokens, replay
 //
@@ -84,8 +105,8 @@
 // is bound to the browser that started it by a second MAC'd cookie, and
 // each form carries a CSRF token bound to the interaction and that
 // browser. A login always starts a fresh session. The pages are plain
-// server-rendered HTML forms (English for now) that work without
-// JavaScript; redirects go only to registered redirect URIs.
+// server-rendered HTML forms, in English and Simplified Chinese, that work
+// without JavaScript; redirects go only to registered redirect URIs.
 //
 // # Disclosures
 //

@@ -147,6 +147,9 @@ func (r *relyingParty) userinfo(tok *oauth2.Token) (map[string]any, error) {
 type browser struct {
 	t      testing.TB
 	client *http.Client
+	// secondFactor answers the second-factor page when run meets it; nil
+	// stops the run there.
+	secondFactor func(p page) page
 }
 
 func newBrowser(t testing.TB) *browser {
@@ -292,6 +295,9 @@ func (b *browser) run(r *relyingParty, authURL string, who resident, choose cons
 			vals.Set("username", who.number)
 			vals.Set("password", who.password)
 			p = b.post(p.url.ResolveReference(&url.URL{Path: "/login"}).String(), vals)
+		case p.status == http.StatusOK && p.url.Path == "/login/second-factor" && b.secondFactor != nil:
+			f.paths = append(f.paths, "/login/second-factor")
+			p = b.secondFactor(p)
 		case p.status == http.StatusOK && p.url.Path == "/consent":
 			f.paths = append(f.paths, "/consent")
 			cf := parseForm(p)

@@ -78,6 +78,7 @@ type env struct {
 	store    *sqlstore.Store
 	keys     *keystore.Store
 	enrol    *enrol.Service
+	ca       *credential.CA
 	rps      *rp.Service
 	provider *oidc.Provider
 	server   *httptest.Server
@@ -91,7 +92,7 @@ type env struct {
 	people    int
 }
 
-func newEnv(t testing.TB, engine string) *env {
+func newEnv(t testing.TB, engine string, opts ...func(*oidc.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -132,8 +133,12 @@ func newEnv(t testing.TB, engine string) *env {
 	}))
 	e.issuer = "http://" + e.server.Listener.Addr().String()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.provider, err = oidc.NewProvider(oidc.Config{Issuer: e.issuer, ClientCacheTTL: -1}, oidc.Deps{
-		Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol,
+	cfg := oidc.Config{Issuer: e.issuer, ClientCacheTTL: -1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.provider, err = oidc.NewProvider(cfg, oidc.Deps{
+		Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol, Suite: s, CA: e.ca,
 	}, oidc.WithClock(e.clock.Now), oidc.WithLogger(quiet),
 		oidc.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))
 	if err != nil {
@@ -189,6 +194,7 @@ func (e *env) newEnrolService(s suite.Suite) *enrol.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.ca = ca
 	cfg := enrol.Config{
 		StartPerAddress: throttle.Limit{Scope: "enrol-start", Max: 1000, Window: time.Hour},
 		LoginPerAccount: throttle.Limit{Scope: "login-account", Max: 5, Window: 15 * time.Minute},
@@ -236,13 +242,19 @@ func (e *env) resetAuthority() {
 	e.authority = a
 }
 
-// resident is an enrolled resident, as a test logs in with it.
+// resident is an enrolled resident, as a test logs in with it, with what
+// its wallet holds: the device key, the certificate and the dynamic-code
+// secret.
 type resident struct {
 	number   string
 	password string
 	id       string
 	name     string
 	birth    document.Date
+	device   *ecdsa.PrivateKey
+	cert     []byte // DER
+	serial   string
+	dynamic  []byte
 }
 
 // enrolResident enrols a resident through the real service: a resident ID
@@ -313,5 +325,6 @@ func (e *env) enrolResident(name string, age int) resident {
 	if err != nil {
 		t.Fatalf("enrol %s: Complete() error = %v", name, err)
 	}
-	return resident{number: string(done.InternetNumber), password: pw, id: done.ResidentID, name: name, birth: birth}
+	return resident{number: string(done.InternetNumber), password: pw, id: done.ResidentID, name: name, birth: birth,
+		device: device, cert: done.Certificate, serial: done.Serial, dynamic: done.DynamicCodeSecret}
 }

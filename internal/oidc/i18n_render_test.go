@@ -24,8 +24,10 @@ func testPagesProvider(t *testing.T) *Provider {
 }
 
 const (
-	testRPName  = "Example Shop"
-	testPurpose = "age check"
+	testRPName     = "Example Shop"
+	testPurpose    = "age check"
+	testCode       = "K7QM-3XWD"
+	testApproveURL = "https://id.example/approve/K7QM3XWD"
 )
 
 // testViews are the pages as the handlers fill them: in English.
@@ -58,6 +60,21 @@ func testViews(p *Provider) []struct {
 		{"logged out", 200, "logout", logoutView{Title: "Logged out", Done: true}},
 		{"error", 403, "error", errorView{Title: catalogueEN[errorTitleKey(403)], RequestID: "req-7",
 			Message: "This sign-in was started in another browser. Go back to the site you came from and start again here."}},
+		{"second factor", 200, "stepup", stepUpView{Title: "Confirm with your netid wallet", RPName: testRPName, Action: pathStepUp,
+			ID: "ID1", CSRF: "C1", Code: testCode, ApproveURL: testApproveURL, QR: "<svg></svg>", WalletHref: "/w", OTPHref: "/o"}},
+		{"second factor error", 400, "stepup", stepUpView{Title: "Confirm with your netid wallet", RPName: testRPName, Action: pathStepUp,
+			ID: "ID1", CSRF: "C1", Code: testCode, ApproveURL: testApproveURL, QR: "<svg></svg>", WalletHref: "/w", OTPHref: "/o",
+			Error: "The dynamic code is not right or has expired. Enter the code your wallet shows now."}},
+		{"second factor waiting", 200, "stepup", refreshing{seconds: 5, view: stepUpView{Title: "Confirm with your netid wallet",
+			RPName: testRPName, Action: pathStepUp, ID: "ID1", CSRF: "C1", Code: testCode, ApproveURL: testApproveURL,
+			QR: "<svg></svg>", Wallet: true, WalletHref: "/w", OTPHref: "/o",
+			Error: "Your wallet has not approved this sign-in yet. Approve it in the wallet, then continue."}}},
+		{"device", 200, "device", deviceView{Title: "Sign in with your netid wallet", Action: pathDevice, Code: testCode,
+			URL: testApproveURL, QR: "<svg></svg>"}},
+		{"device form", 200, "device", deviceView{Title: "Sign in with your netid wallet", Action: pathDevice}},
+		{"device bad code", 400, "device", deviceView{Title: "Sign in with your netid wallet", Action: pathDevice,
+			Error: "This code is not valid. Check it and try again."}},
+		{"approve", 200, "approve", approvePageView{Title: "Approve in your netid wallet", URL: testApproveURL}},
 		{"error internal", 500, "error", errorView{Title: catalogueEN[errorTitleKey(500)], RequestID: "req-7",
 			Message: "Something went wrong on our side. Please try again; if it keeps happening, quote the reference below to the operator."}},
 	}
@@ -94,6 +111,12 @@ func renderTest(t *testing.T, p *Provider, target, accept string, status int, pa
 		p.render(w, r, status, p.pages.consent, data)
 	case "logout":
 		p.render(w, r, status, p.pages.logout, data)
+	case "stepup":
+		p.render(w, r, status, p.pages.stepUp, data)
+	case "device":
+		p.render(w, r, status, p.pages.device, data)
+	case "approve":
+		p.render(w, r, status, p.pages.approve, data)
 	default:
 		p.render(w, r, status, p.pages.errorPage, data)
 	}
@@ -109,7 +132,8 @@ func renderTest(t *testing.T, p *Provider, target, accept string, status int, pa
 // is left; and that no English phrase of the catalogue survives.
 func TestPagesChinese(t *testing.T) {
 	p := testPagesProvider(t)
-	allowed := []string{testRPName, testPurpose, "netid", "English", "req-7", "14", "16", "18", "60", "30"}
+	allowed := []string{"netid wallet approve", "netid wallet code", testApproveURL, testCode, testRPName, testPurpose, "netid",
+		"English", "req-7", "14", "16", "18", "60", "30"}
 	for _, tt := range testViews(p) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := renderTest(t, p, "/"+tt.page+"?id=ID1", "zh-CN,zh;q=0.9,en;q=0.5", tt.status, tt.page, tt.data)

@@ -177,8 +177,8 @@ func TestTemplateKeysExist(t *testing.T) {
 }
 
 // TestHandlerMessagesInCatalogue finds every English message the
-// handlers of this package pass to the pages (p.fail, renderLogin and the
-// views' titles) and checks that localize finds it.
+// handlers of this package pass to the pages (p.fail, renderLogin,
+// renderStepUp, continueStepUp) and checks that localize finds it.
 func TestHandlerMessagesInCatalogue(t *testing.T) {
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
@@ -211,7 +211,8 @@ func TestHandlerMessagesInCatalogue(t *testing.T) {
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
-				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "fail" || sel.Sel.Name == "renderLogin") && len(call.Args) > 0 {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "fail" || sel.Sel.Name == "renderLogin" ||
+					sel.Sel.Name == "renderStepUp" || sel.Sel.Name == "continueStepUp") && len(call.Args) > 0 {
 					lit(call.Args[len(call.Args)-1])
 				}
 			}

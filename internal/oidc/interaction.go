@@ -17,6 +17,7 @@ import (
 	"github.com/netid/netid/internal/enrol"
 	"github.com/netid/netid/internal/password"
 	"github.com/netid/netid/internal/rp"
+	"github.com/netid/netid/internal/store"
 )
 
 // flow is an interaction being continued by the browser that started it.
@@ -144,6 +145,12 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, enrol.ErrAccountPending):
 		p.renderLogin(w, r, f, http.StatusForbidden, username, "Your account is waiting for your guardian's approval.")
 		return
+	case errors.Is(err, enrol.ErrAccountLocked):
+		p.renderLogin(w, r, f, http.StatusForbidden, username, "You have locked your netid account, so every way of signing in is refused. Unlock it in your netid wallet.")
+		return
+	case errors.Is(err, enrol.ErrMethodLocked):
+		p.renderLogin(w, r, f, http.StatusForbidden, username, "You have locked sign-in with your password. Unlock it in your netid account or wallet.")
+		return
 	case errors.Is(err, password.ErrBusy):
 		w.Header().Set("Retry-After", "5")
 		p.renderLogin(w, r, f, http.StatusServiceUnavailable, username, "The service is busy. Try again in a moment.")
@@ -153,27 +160,60 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// A password alone reaches low; the request was refused at /authorize
-	// if it needs more, but a session must never stand in for a level it
-	// did not reach.
-	achieved, amr := enrol.AssuranceLow, []string{amrPassword}
-	if rank(achieved) < rank(f.pr.ACR) {
-		p.finishWithError(w, r, f, errUnmetRequirements(fmt.Sprintf("level %s is required; the login reached %s", f.pr.ACR, achieved)))
+	// A password alone reaches low. A request that needs more asks for
+	// the wallet's second factor next (stepup.go); /authorize refused it
+	// already if not even that can reach the level, and an account whose
+	// ceiling is lower cannot reach it at all: a session never stands in
+	// for a level it did not reach.
+	if rank(f.pr.ACR) > rank(enrol.AssuranceLow) {
+		if rank(acct.AssuranceCeiling) < rank(f.pr.ACR) || rank(f.pr.ACR) > rank(maxAchievable()) {
+			p.finishWithError(w, r, f, errUnmetRequirements(fmt.Sprintf("level %s is required; this account reaches at most %s", f.pr.ACR, acct.AssuranceCeiling)))
+			return
+		}
+		p.beginStepUp(w, r, f, acct)
 		return
 	}
-	sess, err := p.startSession(w, r, acct, achieved, amr)
+	p.completeLogin(w, r, f, acct, enrol.AssuranceLow, []string{amrPassword}, nil)
+}
+
+// completeLogin starts the login session of a flow whose resident has
+// authenticated at level acr by methods amr, and continues to consent or
+// back to the RP. The session, the interaction's link to it and what
+// commit does (the second factor's approval marked used) are one
+// transaction, so that an approval yields one session at most.
+func (p *Provider) completeLogin(w http.ResponseWriter, r *http.Request, f *flow, acct enrol.Account, acr enrol.Assurance,
+	amr []string, commit func(ctx context.Context) error) {
+	ctx := r.Context()
+	sess, sessionID, err := p.newSession(acct, acr, amr)
 	if err != nil {
 		p.failInternal(w, r, "start session", err)
 		return
 	}
 	next := f.in
 	next.SessionHash, next.Version = sess.IDHash, f.in.Version+1
-	if err := p.d.Store.UpdateInteraction(ctx, f.in.Version, next); err != nil {
-		if isNotFound(err) {
-			p.fail(w, r, http.StatusBadRequest, "This sign-in request was finished already. Go back to the site you came from.")
-			return
+	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
+		if commit != nil {
+			if err := commit(ctx); err != nil {
+				return err
+			}
 		}
-		p.failInternal(w, r, "update interaction", err)
+		if err := p.d.Store.CreateLoginSession(ctx, sess); err != nil {
+			return err
+		}
+		return p.d.Store.UpdateInteraction(ctx, f.in.Version, next)
+	})
+	switch {
+	case isNotFound(err) || errors.Is(err, store.ErrConflict):
+		// Another request finished the interaction or used the approval
+		// meanwhile (a second click).
+		p.fail(w, r, http.StatusBadRequest, "This sign-in request was finished already. Go back to the site you came from.")
+		return
+	case err != nil:
+		p.failInternal(w, r, "start session", err)
+		return
+	}
+	if err := p.setSessionCookie(w, r, sess, sessionID); err != nil {
+		p.failInternal(w, r, "session cookie", err)
 		return
 	}
 	f.in = next
@@ -196,32 +236,33 @@ func (p *Provider) afterLogin(w http.ResponseWriter, r *http.Request, f *flow, s
 	http.Redirect(w, r, pathConsent+"?"+url.Values{"id": {f.in.ID}}.Encode(), http.StatusSeeOther)
 }
 
-// startSession creates a login session, sets its cookie and ends the
-// session the browser had before, if any: a login always gets a fresh
-// session id (no session fixation).
-func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, acct enrol.Account, acr enrol.Assurance, amr []string) (LoginSession, error) {
+// newSession draws a login session (not yet stored) and its id: a login
+// always gets a fresh session id (no session fixation).
+func (p *Provider) newSession(acct enrol.Account, acr enrol.Assurance, amr []string) (LoginSession, string, error) {
+	id, err := randomID(p.rand)
+	if err != nil {
+		return LoginSession{}, "", err
+	}
+	now := p.stamp()
+	return LoginSession{IDHash: hashID(id), ResidentID: acct.ID, InternetNumber: string(acct.InternetNumber),
+		ACR: acr, AMR: amr, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(p.cfg.SessionLifetime)}, id, nil
+}
+
+// setSessionCookie hands the browser its new session, stored already, and
+// ends the session the browser had before, if any.
+func (p *Provider) setSessionCookie(w http.ResponseWriter, r *http.Request, sess LoginSession, id string) error {
 	ctx := r.Context()
-	if old, err := p.sessionFrom(ctx, r.Header); err == nil && old != nil {
+	if old, err := p.sessionFrom(ctx, r.Header); err == nil && old != nil && !sameHash(old.IDHash, sess.IDHash) {
 		if err := p.d.Store.DeleteLoginSession(ctx, old.IDHash); err != nil && !isNotFound(err) {
 			p.log.WarnContext(ctx, "oidc: ending the previous session failed", "err", err)
 		}
 	}
-	id, err := randomID(p.rand)
-	if err != nil {
-		return LoginSession{}, err
-	}
-	now := p.stamp()
-	sess := LoginSession{IDHash: hashID(id), ResidentID: acct.ID, InternetNumber: string(acct.InternetNumber),
-		ACR: acr, AMR: amr, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(p.cfg.SessionLifetime)}
-	if err := p.d.Store.CreateLoginSession(ctx, sess); err != nil {
-		return LoginSession{}, err
-	}
 	signed, err := signValue(ctx, p.d.Keys, sessionCookieDomain, id)
 	if err != nil {
-		return LoginSession{}, err
+		return err
 	}
 	http.SetCookie(w, p.cookies.cookie(p.cookies.session, signed, sess.ExpiresAt, 0))
-	return sess, nil
+	return nil
 }
 
 // flowSession returns the login session of a flow at the consent step: the
@@ -314,7 +355,13 @@ func (p *Provider) remember(ctx context.Context, c Consent) error {
 }
 
 // finish issues the code of a flow and sends the browser back to the RP.
+// It is the last gate of the level: whatever path led here, a session
+// below the level the request needs never yields a code.
 func (p *Provider) finish(w http.ResponseWriter, r *http.Request, f *flow, sess LoginSession, claims []rp.Claim) {
+	if rank(sess.ACR) < rank(f.pr.ACR) {
+		p.finishWithError(w, r, f, errUnmetRequirements(fmt.Sprintf("level %s is required; the login reached %s", f.pr.ACR, sess.ACR)))
+		return
+	}
 	to, err := p.issueCode(r.Context(), f.rp, f.pr, sess, claims, f.in.ID)
 	switch {
 	case errors.Is(err, errInteractionGone):

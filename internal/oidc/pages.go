@@ -20,6 +20,7 @@ var templateFS embed.FS
 // (chooseLang) and translates through the catalogues (i18n_catalogue.go).
 type pages struct {
 	login, consent, logout, errorPage *template.Template
+	stepUp, device, approve           *template.Template
 }
 
 func newPages() (*pages, error) {
@@ -34,6 +35,7 @@ func newPages() (*pages, error) {
 	var err error
 	for name, dst := range map[string]**template.Template{
 		"login.html": &ps.login, "consent.html": &ps.consent, "logout.html": &ps.logout, "error.html": &ps.errorPage,
+		"stepup.html": &ps.stepUp, "device.html": &ps.device, "approve.html": &ps.approve,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -89,7 +91,10 @@ type pageData struct {
 	SwitchHref string // the same page in SwitchLang
 	SwitchLang string
 	SwitchName string // SwitchLang named in itself
-	V          any    // the view: loginView, consentView, logoutView or errorView
+	// Refresh, when not zero, makes the page reload itself after that
+	// many seconds (<meta http-equiv="refresh">: no script needed).
+	Refresh int
+	V       any // the view: loginView, consentView, logoutView, errorView, stepUpView, deviceView or approvePageView
 
 	tr translator
 }
@@ -131,6 +136,14 @@ func (p *Provider) localize(r *http.Request, tr translator, data any) (string, a
 	case errorView:
 		v.Message = loc(v.Message)
 		return loc(v.Title), v
+	case stepUpView:
+		v.Error = loc(v.Error)
+		return tr.text("stepup.title"), v
+	case deviceView:
+		v.Error = loc(v.Error)
+		return tr.text("device.title"), v
+	case approvePageView:
+		return tr.text("approve.title"), v
 	}
 	return "netid", data
 }
@@ -147,6 +160,9 @@ func (p *Provider) render(w http.ResponseWriter, r *http.Request, status int, t 
 	tr := newTranslator(lang)
 	d := pageData{Lang: string(lang), SwitchHref: switchHref(r, other), SwitchLang: string(other),
 		SwitchName: langNames[other], tr: tr}
+	if rf, ok := data.(refreshing); ok {
+		d.Refresh, data = rf.seconds, rf.view
+	}
 	d.Title, d.V = p.localize(r, tr, data)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, d); err != nil {

@@ -26,7 +26,8 @@ func TestPairwisePinned(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second node, started after the rotation, on the same store.
-	other, err := oidc.NewProvider(oidc.Config{Issuer: e.issuer}, oidc.Deps{Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol})
+	other, err := oidc.NewProvider(oidc.Config{Issuer: e.issuer}, oidc.Deps{Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol,
+		Suite: e.keys.Suite(), CA: e.ca})
 	if err != nil {
 		t.Fatal(err)
 	}

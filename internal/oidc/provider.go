@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/netid/netid/internal/crypto/keystore"
+	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/throttle"
 )
 
 // The provider's paths. The protocol endpoints are listed in discovery, so
@@ -35,15 +38,33 @@ const (
 	pathLogin      = "/login"
 	pathConsent    = "/consent"
 	pathLogout     = "/logout"
+
+	// RFC 8628 and the wallet's approvals (approvals_api.go, device.go,
+	// stepup.go).
+	pathDeviceAuthorization = "/oidc/device_authorization"
+	pathDevice              = "/device"
+	pathApprovePage         = "/approve/"
+	pathStepUp              = "/login/second-factor"
+	pathApprovalsAPI        = "/v1/approvals/"
 )
 
 // Residents is what the provider needs of enrolment: checking a password
-// and reading the identity behind released claims. *enrol.Service
-// implements it.
+// and the wallet's dynamic code, whether the resident locked a way of
+// signing in, and reading the identity behind released claims.
+// *enrol.Service implements it.
 type Residents interface {
 	// AuthenticateResident checks an internet number or login phone number and password
 	// (throttled per address and account); see enrol.Service.
 	AuthenticateResident(ctx context.Context, internetNumber, password, clientAddr string) (enrol.Account, error)
+	// VerifyDynamicCode checks the wallet's dynamic code of a resident
+	// (throttled, single use; enrol.ErrBadDynamicCode,
+	// enrol.ErrDynamicCodeReused, *enrol.ThrottledError,
+	// *enrol.LockedError).
+	VerifyDynamicCode(ctx context.Context, residentID, code, clientAddr string) error
+	// CheckMethod refuses a way of signing in that the resident locked
+	// (*enrol.LockedError): the provider asks it for enrol.MethodWallet
+	// before accepting a wallet's approval.
+	CheckMethod(ctx context.Context, residentID string, m enrol.Method) error
 	// Resident returns the resident's account (for the internet number
 	// claim).
 	Resident(ctx context.Context, id string) (enrol.Account, error)
@@ -66,6 +87,18 @@ type Deps struct {
 	// Disclosures records each release of claims; nil records them in
 	// Store (its plain disclosures table).
 	Disclosures DisclosureRecorder
+	// Suite is the service's crypto suite: wallet presentations are
+	// verified with it.
+	Suite suite.Suite
+	// CA gives the CA certificates a wallet's certificate must chain to
+	// (*credential.CA).
+	CA CACertificates
+}
+
+// CACertificates lists the issuing CA's certificates, active and retiring
+// (*credential.CA).
+type CACertificates interface {
+	CACertificates(ctx context.Context) ([]*x509.Certificate, error)
 }
 
 // Option configures a Provider.
@@ -101,6 +134,7 @@ type Provider struct {
 	clientAddr func(*http.Request) string
 
 	clients  *clientCache
+	lookups  *throttle.Limiter
 	signer   *tokenSigner
 	pairwise *pairwise
 	cookies  cookieNames
@@ -125,6 +159,8 @@ func NewProvider(cfg Config, deps Deps, opts ...Option) (*Provider, error) {
 	missing(deps.RPs != nil, "RPs")
 	missing(deps.Keys != nil, "Keys")
 	missing(deps.Residents != nil, "Residents")
+	missing(deps.Suite != nil, "Suite")
+	missing(deps.CA != nil, "CA")
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -137,10 +173,13 @@ func NewProvider(cfg Config, deps Deps, opts ...Option) (*Provider, error) {
 		o(p)
 	}
 	p.clients = &clientCache{src: deps.RPs, ttl: cfg.ClientCacheTTL, now: p.now, entries: map[string]clientEntry{}}
+	var err error
+	if p.lookups, err = throttle.NewLimiter(deps.Store, cfg.ApprovalLookups, throttle.WithClock(p.now)); err != nil {
+		return nil, err
+	}
 	p.signer = &tokenSigner{keys: deps.Keys}
 	p.pairwise = &pairwise{keys: deps.Keys, store: deps.Store}
 	p.cookies = newCookieNames(strings.HasPrefix(cfg.Issuer, "https://"))
-	var err error
 	if p.pages, err = newPages(); err != nil {
 		return nil, err
 	}
@@ -178,6 +217,8 @@ func (p *Provider) endpoints() op.Endpoints {
 		Revocation:    op.NewEndpoint(pathRevoke),
 		EndSession:    op.NewEndpoint(pathEndSession),
 		JwksURI:       op.NewEndpoint(pathJWKS),
+
+		DeviceAuthorization: op.NewEndpoint(pathDeviceAuthorization),
 	}
 }
 
@@ -198,6 +239,11 @@ func (p *Provider) Issuer() string { return p.cfg.Issuer }
 //	GET, POST /login                              login page
 //	GET, POST /consent                            consent page
 //	GET, POST /logout                             logout confirmation page
+//	POST      /oidc/device_authorization          RFC 8628 device authorization
+//	GET, POST /login/second-factor                the second factor of a login (dynamic code, wallet)
+//	GET       /device                             the QR code of a device authorization
+//	GET       /approve/{code}                     where an approval QR code leads a browser
+//	GET, POST /v1/approvals/{code}                the wallet's approval API (JSON)
 func (p *Provider) Routes() map[string]http.Handler {
 	proto := noStore(p.handler)
 	routes := map[string]http.Handler{
@@ -206,6 +252,8 @@ func (p *Provider) Routes() map[string]http.Handler {
 		"POST " + pathToken:      proto,
 		"POST " + pathRevoke:     proto,
 		"POST " + pathIntrospect: proto,
+
+		"POST " + pathDeviceAuthorization: proto,
 	}
 	for _, path := range []string{pathAuthorize, pathUserinfo, pathEndSession} {
 		routes["GET "+path], routes["POST "+path] = proto, proto
@@ -216,6 +264,12 @@ func (p *Provider) Routes() map[string]http.Handler {
 	routes["POST "+pathConsent] = http.HandlerFunc(p.consent)
 	routes["GET "+pathLogout] = http.HandlerFunc(p.logoutPage)
 	routes["POST "+pathLogout] = http.HandlerFunc(p.logout)
+	routes["GET "+pathStepUp] = http.HandlerFunc(p.stepUpPage)
+	routes["POST "+pathStepUp] = http.HandlerFunc(p.stepUp)
+	routes["GET "+pathDevice] = http.HandlerFunc(p.devicePage)
+	routes["GET "+pathApprovePage+"{code}"] = http.HandlerFunc(p.approvePage)
+	routes["GET "+pathApprovalsAPI+"{code}"] = http.HandlerFunc(p.approvalRequest)
+	routes["POST "+pathApprovalsAPI+"{code}"] = http.HandlerFunc(p.approvalAnswer)
 	return routes
 }
 
@@ -267,10 +321,16 @@ func (p *Provider) WithdrawConsent(ctx context.Context, residentID, clientID str
 	})
 }
 
-// Prune deletes the sessions, interactions, grants and tokens that have
-// expired, and returns how many rows it deleted. Run it periodically.
+// Prune deletes the sessions, interactions, approvals, grants and tokens
+// that have expired, and returns how many rows it deleted. Run it
+// periodically.
 func (p *Provider) Prune(ctx context.Context) (int64, error) {
-	return p.d.Store.PruneOIDC(ctx, p.stamp())
+	n, err := p.d.Store.PruneOIDC(ctx, p.stamp())
+	if err != nil {
+		return n, err
+	}
+	m, err := p.d.Store.PruneApprovals(ctx, p.stamp())
+	return n + m, err
 }
 
 // stamp is the current time as the store keeps it.

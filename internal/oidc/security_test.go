@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
 
 	"github.com/netid/netid/internal/enrol"
@@ -182,8 +183,10 @@ func TestPKCE(t *testing.T) {
 	})
 }
 
-// TestAssurance: a level that a password login cannot reach is an error
-// to the RP, never a weaker login; and the error comes before any page.
+// TestAssurance: a level that no login here reaches is an error to the
+// RP before any page; a level above the password's (substantial) is never
+// given by the password alone: the login stops at the second factor, and
+// the low session of an earlier login does not stand in for it.
 func TestAssurance(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		who := e.enrolResident("冯巩", 45)
@@ -192,16 +195,18 @@ func TestAssurance(t *testing.T) {
 		b := newBrowser(t)
 		b.login(low, who, nil, allowAll) // a low session exists
 
+		const stepUp = "second factor"
 		cases := []struct {
 			name string
 			r    *relyingParty
 			acr  string
 			want string
 		}{
-			{"acr_values substantial", low, "substantial", "unmet_authentication_requirements"},
+			{"acr_values substantial", low, "substantial", stepUp},
 			{"acr_values high", low, "high", "unmet_authentication_requirements"},
-			{"RP minimum substantial", high, "", "unmet_authentication_requirements"},
-			{"RP minimum above acr_values low", high, "low", "unmet_authentication_requirements"},
+			{"RP minimum substantial", high, "", stepUp},
+			{"RP minimum above acr_values low", high, "low", stepUp},
+			{"RP minimum substantial, acr_values high", high, "high", "unmet_authentication_requirements"},
 			{"unknown level", low, "urn:example:loa:3", "invalid_request"},
 			{"low is served", low, "low substantial", ""},
 		}
@@ -212,13 +217,17 @@ func TestAssurance(t *testing.T) {
 			}
 			req := tc.r.authorize(nil, extra...)
 			f := b.run(tc.r, req.url, who, allowAll)
-			if got := f.callback.Get("error"); got != tc.want {
-				t.Errorf("%s: callback error = %q (%s), want %q", tc.name, got, f.callback.Get("error_description"), tc.want)
-			}
-			if tc.want != "" && len(f.paths) != 0 {
-				t.Errorf("%s: pages %v before the error, want none", tc.name, f.paths)
-			}
-			if tc.want == "" {
+			switch tc.want {
+			case stepUp:
+				if f.callback != nil || f.last.url.Path != "/login/second-factor" || f.last.status != http.StatusOK {
+					t.Errorf("%s: stopped at %d %s (callback %v), want the second-factor page and nothing for the RP",
+						tc.name, f.last.status, f.last.url.Path, f.callback)
+				}
+				if diff := cmp.Diff([]string{"/login"}, f.paths); diff != "" {
+					t.Errorf("%s: pages mismatch (-want +got):\n%s", tc.name, diff)
+				}
+				continue
+			case "":
 				tok, err := tc.r.exchange(f.callback.Get("code"), req.verifier)
 				if err != nil {
 					t.Fatal(err)
@@ -226,6 +235,13 @@ func TestAssurance(t *testing.T) {
 				if _, claims := tc.r.idToken(tok); claims["acr"] != "low" {
 					t.Errorf("%s: acr = %v, want low", tc.name, claims["acr"])
 				}
+				continue
+			}
+			if got := f.callback.Get("error"); got != tc.want {
+				t.Errorf("%s: callback error = %q (%s), want %q", tc.name, got, f.callback.Get("error_description"), tc.want)
+			}
+			if len(f.paths) != 0 {
+				t.Errorf("%s: pages %v before the error, want none", tc.name, f.paths)
 			}
 		}
 	})

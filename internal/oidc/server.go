@@ -24,6 +24,8 @@ type server struct {
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
 // discoveryDocument is the library's discovery document plus the RFC 9207
 // parameter, which it does not list.
 type discoveryDocument struct {
@@ -51,10 +53,11 @@ func (s *server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 			RevocationEndpoint:                        iss + pathRevoke,
 			EndSessionEndpoint:                        iss + pathEndSession,
 			JwksURI:                                   iss + pathJWKS,
+			DeviceAuthorizationEndpoint:               iss + pathDeviceAuthorization,
 			ScopesSupported:                           scopes,
 			ResponseTypesSupported:                    []string{string(oidc.ResponseTypeCode)},
 			ResponseModesSupported:                    []string{string(oidc.ResponseModeQuery)},
-			GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken},
+			GrantTypesSupported:                       []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeDeviceCode},
 			ACRValuesSupported:                        achievableLevels(),
 			SubjectTypesSupported:                     []string{"pairwise"},
 			IDTokenSigningAlgValuesSupported:          []string{"ES256"},
@@ -169,6 +172,16 @@ func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 // Revocation implements op.Server.
 func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.RevocationRequest]) (*op.Response, error) {
 	return s.p.revoke(ctx, r)
+}
+
+// DeviceAuthorization implements op.Server (RFC 8628 section 3.1).
+func (s *server) DeviceAuthorization(ctx context.Context, r *op.ClientRequest[oidc.DeviceAuthorizationRequest]) (*op.Response, error) {
+	return s.p.deviceAuthorization(ctx, r)
+}
+
+// DeviceToken implements op.Server (RFC 8628 section 3.4).
+func (s *server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
+	return s.p.deviceToken(ctx, r)
 }
 
 // EndSession implements op.Server.

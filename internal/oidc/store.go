@@ -26,6 +26,7 @@ import (
 type Store interface {
 	store.TxRunner
 	DisclosureRecorder
+	approvalStores
 
 	// CreateLoginSession stores a new session. ErrConflict if its IDHash
 	// exists.

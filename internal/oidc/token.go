@@ -131,8 +131,11 @@ func (p *Provider) refresh(ctx context.Context, r *op.ClientRequest[oidc.Refresh
 // second time, and returns the invalid_grant error for the request: every
 // token issued from the code or refreshed under it stops working (RFC 6749
 // section 4.1.2, RFC 9700 section 4.14.2).
+//
+// A grant that does not exist (its creation was rolled back: a device code
+// redeemed twice at once) has nothing to revoke.
 func (p *Provider) replayed(ctx context.Context, g Grant, desc string) error {
-	if err := p.d.Store.RevokeGrant(ctx, g.ID, p.stamp()); err != nil {
+	if err := p.d.Store.RevokeGrant(ctx, g.ID, p.stamp()); err != nil && !isNotFound(err) {
 		return p.internalError(ctx, "revoke replayed grant", err)
 	}
 	p.log.WarnContext(ctx, "oidc: replay refused, grant revoked", "grant", g.ID, "client", g.ClientID)

@@ -93,7 +93,7 @@ func (e *env) withRecorder(rec oidc.DisclosureRecorder) *env {
 	issuer := "http://" + server.Listener.Addr().String()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	prov, err := oidc.NewProvider(oidc.Config{Issuer: issuer, ClientCacheTTL: -1}, oidc.Deps{
-		Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol, Disclosures: rec,
+		Store: e.store, RPs: e.store, Keys: e.keys, Residents: e.enrol, Disclosures: rec, Suite: e.keys.Suite(), CA: e.ca,
 	}, oidc.WithClock(e.clock.Now), oidc.WithLogger(quiet),
 		oidc.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))
 	if err != nil {
