@@ -10,6 +10,7 @@ import (
 	"github.com/netid/netid/internal/demo"
 	"github.com/netid/netid/internal/httpapi"
 	"github.com/netid/netid/internal/oidc"
+	"github.com/netid/netid/internal/resident"
 	"github.com/netid/netid/internal/rp"
 )
 
@@ -26,7 +27,7 @@ func (e *enrolFlags) issuer(addr string) string {
 // each release of claims (nil: the plain disclosures table only).
 func buildProvider(svc *service, en *enrolment, issuer string, disclosures oidc.DisclosureRecorder, log *slog.Logger) (*oidc.Provider, error) {
 	return oidc.NewProvider(oidc.Config{Issuer: issuer},
-		oidc.Deps{Store: svc.store, RPs: svc.store, Keys: svc.keys, Residents: en.svc, Disclosures: disclosures,
+		oidc.Deps{Store: resident.ConsentLog{Store: svc.store, Log: en.log}, RPs: svc.store, Keys: svc.keys, Residents: en.svc, Disclosures: disclosures,
 			Suite: svc.suite, CA: en.ca},
 		oidc.WithLogger(log),
 		oidc.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))

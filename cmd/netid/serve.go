@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -15,6 +19,7 @@ import (
 	"github.com/netid/netid/internal/demo"
 	"github.com/netid/netid/internal/httpapi"
 	"github.com/netid/netid/internal/oidc"
+	"github.com/netid/netid/internal/resident"
 	"github.com/netid/netid/internal/rp"
 )
 
@@ -22,6 +27,7 @@ type serveFlags struct {
 	storage       storageFlags
 	log           logFlags
 	addr          string
+	adminAddr     string
 	noAutoMigrate bool
 	maxBodyBytes  int64
 	timeouts      httpapi.Timeouts
@@ -29,6 +35,7 @@ type serveFlags struct {
 	enrol         enrolFlags
 	demo          bool
 	logInterval   time.Duration
+	keyReload     time.Duration
 }
 
 func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -38,6 +45,7 @@ func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
 	f.log.register(fs)
 	def := httpapi.DefaultTimeouts()
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`address` to listen on (host:port)")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "`address` (host:port) of the admin API's own listener, on loopback or a management network only; empty: no admin API")
 	fs.BoolVar(&f.noAutoMigrate, "no-auto-migrate", false, "refuse to start when the database schema is behind, instead of migrating it (run netid migrate first)")
 	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", httpapi.DefaultConfig().MaxBodyBytes, "largest request body accepted, in `bytes` (larger: 413)")
 	fs.DurationVar(&f.timeouts.ReadHeader, "read-header-timeout", def.ReadHeader, "time allowed to send request headers (against slow clients)")
@@ -49,6 +57,7 @@ func newServeCommand(stdout, stderr io.Writer) *ffcli.Command {
 	f.enrol.register(fs)
 	fs.DurationVar(&f.logInterval, "translog-checkpoint-interval", time.Minute, "least time between two signed checkpoints of the transparency log")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", httpapi.DefaultConfig().ReadyTimeout, "time allowed to each /readyz check")
+	fs.DurationVar(&f.keyReload, "key-reload-interval", 10*time.Second, "how often the key directory is re-read, so that keys rotated by netid admin keys take effect without a restart (SIGHUP re-reads at once)")
 	return newCommand(&ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "netid serve [flags]",
@@ -63,12 +72,17 @@ The database schema is migrated at start unless --no-auto-migrate is set.
 
 Endpoints: /healthz (alive), /readyz (store reachable, keys loaded, OpenID
 provider and transparency log ready), /metrics (Prometheus); the enrolment
-API under /v1 (described at /v1/openapi.json); the OpenID provider
+API under /v1 (described at /v1/openapi.json); the resident API under /v1/me
+(docs/residents.md); the OpenID provider
 (/.well-known/openid-configuration); /ca.pem, /crl, /ocsp; /translog/...
 With --demo, /demo lists synthetic documents and /demo/rp is a demo platform.
+With --admin-addr, the admin API (/admin/v1/..., admin tokens from netid
+admin token create) listens there, never on --addr.
 
 SIGTERM or SIGINT stops accepting connections and lets in-flight requests
-finish within --shutdown-timeout.`,
+finish within --shutdown-timeout. SIGHUP re-reads the key directory (as
+every --key-reload-interval does): keys rotated with netid admin keys take
+effect without a restart.`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -85,6 +99,7 @@ func (f *serveFlags) validate() error {
 	if _, _, err := net.SplitHostPort(f.addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr (%s): %q is not host:port", env("addr"), f.addr))
 	}
+	errs = append(errs, checkAdminAddr(f.adminAddr, f.addr)...)
 	if f.maxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("--max-body-bytes (%s) must be at least 1024", env("max-body-bytes")))
 	}
@@ -92,7 +107,7 @@ func (f *serveFlags) validate() error {
 		"read-header-timeout": f.timeouts.ReadHeader, "read-timeout": f.timeouts.Read,
 		"write-timeout": f.timeouts.Write, "idle-timeout": f.timeouts.Idle,
 		"shutdown-timeout": f.timeouts.Shutdown, "ready-timeout": f.readyTimeout,
-		"translog-checkpoint-interval": f.logInterval,
+		"translog-checkpoint-interval": f.logInterval, "key-reload-interval": f.keyReload,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("--%s (%s) must be positive", name, env(name)))
@@ -142,6 +157,10 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		httpapi.WithReadyCheck(httpapi.ReadyCheck{Name: "oidc", Check: prov.Check}),
 		httpapi.WithReadyCheck(translogReady(tlog)),
 	)
+	adm, err := setUpAdmin(svc, en, prov, srv, cfg, f.adminAddr, log)
+	if err != nil {
+		return err
+	}
 	srv.MountTranslog(tlog)
 	srv.MountCertificates(en.ca, 4096)
 	srv.MountPresentations(httpapi.PresentationAPI{Suite: svc.suite, CA: en.ca, Certificates: svc.store,
@@ -152,6 +171,23 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	for pattern, h := range prov.Routes() {
 		srv.Handle(pattern, h)
 	}
+	// The resident API (/v1/me): signing in to one's own account and the
+	// rights over it (docs/residents.md).
+	res, err := resident.New(resident.Deps{Store: svc.store, Suite: svc.suite, Residents: en.svc, Accounts: svc.store,
+		Grants: svc.store, Provider: prov, CA: en.ca, Certificates: svc.store, Log: tlog, RPs: rp.NewService(svc.store),
+		Throttle: svc.store}, resident.Config{}, resident.WithLogger(log), resident.WithRequestID(httpapi.RequestIDFrom),
+		resident.WithClientAddr(func(r *http.Request) string { return httpapi.ClientAddrFrom(r.Context()) }))
+	if err != nil {
+		return err
+	}
+	for pattern, h := range res.Routes() {
+		srv.Handle(pattern, h)
+	}
+	// The resident portal (/account): the same rights in a browser.
+	if err := mountPortal(srv, svc, res, tlog, f.enrol.issuer(f.addr), log); err != nil {
+		return err
+	}
+	go res.Housekeep(ctx, housekeepingInterval)
 	if d != nil {
 		for pattern, h := range d.Routes(demoProblem) {
 			srv.Handle(pattern, h)
@@ -166,6 +202,10 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		log.Info("demo platform registered", "client_id", rpDemo.ClientID(), "login", f.enrol.issuer(f.addr)+"/demo/rp")
 	}
 	go housekeeping(ctx, log, en, prov)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadKeys(ctx, svc.keys, en.ca, f.keyReload, hup, log)
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -173,7 +213,7 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	}
 	log.Info("netid serving", "addr", ln.Addr().String(), "suite", f.storage.suite,
 		"store", svc.store.Engine(), "data_dir", f.storage.dataDir, "version", version)
-	if err := httpapi.Run(ctx, ln, srv, f.timeouts, log); err != nil {
+	if err := serveAll(ctx, ln, srv, adm, f.timeouts, log); err != nil {
 		if errors.Is(err, httpapi.ErrShutdownTimeout) {
 			log.Warn("shutdown grace period ran out; remaining requests were cut off")
 		}

@@ -34,21 +34,14 @@ const walletPasswordEnv = "NETID_PASSWORD"
 func newWalletCommand(stdout, stderr io.Writer) *ffcli.Command {
 	return newCommand(&ffcli.Command{
 		Name:       "wallet",
-		ShortUsage: "netid wallet <init|enrol|upgrade|approve-minor|show|code> [flags]",
-		ShortHelp:  "the resident's wallet: device key, enrolment, dynamic code",
+		ShortUsage: "netid wallet <command> [flags]",
+		ShortHelp:  "the resident's wallet: device key, enrolment, sign-in approvals, rights over the account",
 		LongHelp: `The resident's wallet: a directory holding a device key (device.key, PKCS#8)
 and what the wallet knows (wallet.json: the enrolment in progress, then the
 internet number, certificate, openings and dynamic-code secret). The
 directory is created 0700 and its files 0600; a wallet others can read is
 refused. Everything works without a terminal: inputs come from flags,
-files and environment variables.
-
-  init           create the wallet directory and its device key
-  enrol          enrol: document, phone, face, password, certificate
-  upgrade        add a document to the account (after an assisted enrolment)
-  approve-minor  as a guardian, approve a minor of 15 to 17
-  show           print the wallet's state as JSON (secrets only if asked)
-  code           print the current dynamic code
+files and environment variables. The commands are listed below.
 
 An enrolment that stops for a missing input (the phone code, a liveness
 attestation) exits 3 and is saved: run netid wallet enrol again with it.
@@ -66,6 +59,13 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 			newWalletShowCommand(stdout),
 			newWalletCodeCommand(stdout, stderr),
 			newWalletPresentCommand(stdout),
+			newWalletHistoryCommand(stdout, stderr),
+			newWalletExportCommand(stdout, stderr),
+			newWalletConsentsCommand(stdout, stderr),
+			newWalletCertificatesCommand(stdout, stderr),
+			newWalletLockCommand(stdout, stderr, true),
+			newWalletLockCommand(stdout, stderr, false),
+			newWalletDeleteCommand(stdout, stderr),
 			newWalletApproveCommand(stdout, stderr),
 		},
 	})

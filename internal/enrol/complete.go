@@ -70,6 +70,12 @@ func (s *Service) Complete(ctx context.Context, id, token string, csrDER []byte)
 		}
 	}
 
+	// Drawn before the transaction, so that a retry appends the same
+	// entry; random, so that the log names no resident.
+	eventID, err := s.randomString(12)
+	if err != nil {
+		return Completed{}, err
+	}
 	var out Completed
 	err = s.d.Store.InTx(ctx, func(ctx context.Context) error {
 		cur, err := s.load(ctx, id, token)
@@ -163,9 +169,7 @@ func (s *Service) Complete(ctx context.Context, id, token string, csrDER []byte)
 		if err := s.d.Store.UpdateEnrolment(ctx, cur.Version, done); err != nil {
 			return err
 		}
-		// The resident id is fixed before the transaction, so a retry
-		// appends the same entry.
-		if err := s.logAccountEvent(ctx, r.ID, "enrolled-"+r.ID, translog.EventEnrolled, r.Ceiling, now); err != nil {
+		if err := s.logAccountEvent(ctx, r.ID, "enrolled-"+eventID, translog.EventEnrolled, r.Ceiling, now); err != nil {
 			return err
 		}
 		out = Completed{

@@ -24,8 +24,9 @@ var _ EventLog = (*translog.Log)(nil)
 func WithEventLog(l EventLog) Option { return func(s *Service) { s.events = l } }
 
 // logAccountEvent appends an account event of residentID, if a log is set.
-// id must be drawn before the transaction (or be derived from data fixed
-// before it), so that a retried transaction appends the same entry.
+// id must be drawn at random before the transaction: a retried
+// transaction then appends the same entry, and the log (whose leaves name
+// the resident only by a pseudonymous log id) learns no resident id.
 func (s *Service) logAccountEvent(ctx context.Context, residentID, id string, ev translog.Event, level Assurance, at time.Time) error {
 	if s.events == nil {
 		return nil

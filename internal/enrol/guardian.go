@@ -95,6 +95,10 @@ func (s *Service) ApproveMinor(ctx context.Context, guardianID string, a MinorAp
 	if _, err := s.activeAdult(ctx, guardianID, now); err != nil {
 		return err
 	}
+	eventID, err := s.randomString(12)
+	if err != nil {
+		return err
+	}
 	err = s.d.Store.InTx(ctx, func(ctx context.Context) error {
 		m, err := s.d.Store.ResidentByNumber(ctx, string(number))
 		if errors.Is(err, store.ErrNotFound) {
@@ -129,9 +133,7 @@ func (s *Service) ApproveMinor(ctx context.Context, guardianID string, a MinorAp
 		if err := s.d.Store.UpdateResident(ctx, m.Version, n); err != nil {
 			return err
 		}
-		// A minor is approved once (the status check above), so the id
-		// derived from the minor's id is unique.
-		return s.logAccountEvent(ctx, m.ID, "guardian-approved-"+m.ID, translog.EventGuardianApproved, m.Ceiling, at)
+		return s.logAccountEvent(ctx, m.ID, "guardian-approved-"+eventID, translog.EventGuardianApproved, m.Ceiling, at)
 	})
 	if err != nil {
 		return err

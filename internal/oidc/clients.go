@@ -113,3 +113,11 @@ func (c client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 func (c client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
+
+// forget drops the cached registration of id, so that the next request
+// reads the registry.
+func (c *clientCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.entries, id)
+	c.mu.Unlock()
+}

@@ -54,7 +54,7 @@ type Config struct {
 	ApprovalLookups throttle.Limit
 	// ClientCacheTTL is how long a relying party's registration is cached
 	// in memory: a suspension or a secret rotation takes effect within it
-	// on every node. Zero means the default (30 s); negative disables the
+	// on every node. Zero means the default (5 s); negative disables the
 	// cache.
 	ClientCacheTTL time.Duration
 }
@@ -67,7 +67,7 @@ const (
 	defaultRefreshLifetime     = 30 * 24 * time.Hour
 	defaultSessionLifetime     = 12 * time.Hour
 	defaultInteractionLifetime = 15 * time.Minute
-	defaultClientCacheTTL      = 30 * time.Second
+	defaultClientCacheTTL      = 5 * time.Second
 	defaultApprovalLifetime    = 5 * time.Minute
 	defaultDevicePollInterval  = 5 * time.Second
 	maxApprovalLifetime        = 30 * time.Minute

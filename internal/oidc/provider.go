@@ -321,6 +321,11 @@ func (p *Provider) WithdrawConsent(ctx context.Context, residentID, clientID str
 	})
 }
 
+// ForgetClient drops the provider's cached registration of an RP, so that
+// a suspension or a secret rotation made in this process takes effect at
+// once here; other nodes see it within Config.ClientCacheTTL.
+func (p *Provider) ForgetClient(clientID string) { p.clients.forget(clientID) }
+
 // Prune deletes the sessions, interactions, approvals, grants and tokens
 // that have expired, and returns how many rows it deleted. Run it
 // periodically.

@@ -74,6 +74,18 @@ const (
 	EventSuspended        Event = "suspended"
 	EventReinstated       Event = "reinstated"
 	EventDeleted          Event = "deleted"
+	// EventMethodLocked and EventMethodUnlocked: the resident (or their
+	// guardian) locked or unlocked a way of signing in; Ref names it
+	// ("password", "dynamic-code", "wallet", or "account" for all).
+	EventMethodLocked   Event = "method-locked"
+	EventMethodUnlocked Event = "method-unlocked"
+	// EventGuardianViewed and EventGuardianActed: a guardian saw the
+	// minor's data, or changed something on the minor's behalf (the
+	// entry of the change itself, appended in the same transaction,
+	// precedes it). Ref is "guardian:" and the guardian's log id, which
+	// names the guardian to the minor without naming anyone to others.
+	EventGuardianViewed Event = "guardian-viewed"
+	EventGuardianActed  Event = "guardian-acted"
 )
 
 // Certificate revocation events: the RFC 5280 reason names that package
@@ -92,7 +104,7 @@ var events = map[Kind][]Event{
 	KindDisclosure: {EventAuthorizationCode, EventRefreshToken},
 	KindAccountEvent: {EventEnrolled, EventGuardianApproved, EventEvidenceUpgraded, EventPasswordChanged,
 		EventPhoneChanged, EventDeviceAdded, EventDeviceRemoved, EventDataExported, EventSuspended,
-		EventReinstated, EventDeleted},
+		EventReinstated, EventDeleted, EventMethodLocked, EventMethodUnlocked, EventGuardianViewed, EventGuardianActed},
 	KindCertificateRevoked: {EventRevokedUnspecified, EventRevokedKeyCompromise, EventRevokedAffiliationChanged,
 		EventRevokedSuperseded, EventRevokedCessationOfOperation, EventRevokedPrivilegeWithdrawn},
 }

@@ -33,6 +33,10 @@ type State struct {
 	// UpgradeChallenge is the liveness challenge of an upgrade that
 	// stopped for an attestation, nil when none is pending.
 	UpgradeChallenge *PendingChallenge `json:"upgrade_challenge,omitempty"`
+	// Translog is the transparency log's verifier keys, pinned at the
+	// first history check, and what the last successful check saw; nil
+	// before the first (see VerifyHistory).
+	Translog *TranslogPin `json:"translog,omitempty"`
 }
 
 // PendingChallenge is a server's liveness challenge kept between runs, so

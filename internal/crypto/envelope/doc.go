@@ -41,6 +41,8 @@
 // is retiring: it still unwraps, so nothing breaks. Rewrap then moves every
 // data key wrapped by the old KEK under the active one, page by page
 // (Store.DataKeysWrappedBy) with a conditional update (Store.RewrapDataKey),
-// so that it is resumable and safe to run on several nodes. When KEKInUse
-// reports false, the operator retires the old KEK, which destroys it.
+// each page one transaction when the store runs them, so that it is
+// resumable and safe to run on several nodes; KEKCounter says how much is
+// left. When KEKInUse reports false, the operator retires the
+// old KEK, which destroys it (`netid admin keys rewrap`, then `retire`).
 package envelope

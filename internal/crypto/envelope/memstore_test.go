@@ -17,7 +17,10 @@ type memStore struct {
 	keys map[string]DataKey
 }
 
-var _ Store = (*memStore)(nil)
+var (
+	_ Store      = (*memStore)(nil)
+	_ KEKCounter = (*memStore)(nil)
+)
 
 func newMemStore() *memStore { return &memStore{keys: map[string]DataKey{}} }
 
@@ -76,6 +79,16 @@ func (m *memStore) DataKeysWrappedBy(_ context.Context, kekID, afterOwner string
 	out := make([]DataKey, len(owners))
 	for i, o := range owners {
 		out[i] = clone(m.keys[o])
+	}
+	return out, nil
+}
+
+func (m *memStore) DataKeyCountsByKEK(context.Context) (map[string]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int64{}
+	for _, k := range m.keys {
+		out[k.KEKID]++
 	}
 	return out, nil
 }

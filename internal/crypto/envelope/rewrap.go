@@ -18,37 +18,69 @@ const DefaultRewrapBatch = 100
 //
 // It is the step between rotating the key-encryption purpose and retiring
 // the old KEK. It is resumable: a re-wrapped key no longer matches oldKEKID,
-// so running Rewrap again after an interruption continues with the keys
-// left. A key that another node re-wrapped or shredded meanwhile (the store
-// reports store.ErrConflict or store.ErrNotFound) is skipped. A key that
-// does not unwrap stops the run with an error naming its owner. If oldKEKID
-// is still the active KEK, Rewrap fails with ErrKEKActive before writing
-// anything.
+// so running Rewrap again after an interruption (an error, or ctx ending,
+// which it checks before each batch) continues with the keys left. When the
+// store is also a store.TxRunner (the SQL store), each batch is one
+// transaction: one commit per batch rather than per key, and an interrupted
+// batch leaves nothing half done; the count returned then covers committed
+// batches only. A key that another node re-wrapped or shredded meanwhile
+// (the store reports store.ErrConflict or store.ErrNotFound) is skipped. A
+// key that does not unwrap stops the run with an error naming its owner.
+// If oldKEKID is still the active KEK, Rewrap fails with ErrKEKActive
+// before writing anything.
 func (e *Envelope) Rewrap(ctx context.Context, oldKEKID string, batch int, progress func(done int)) (int, error) {
 	if batch <= 0 {
 		batch = DefaultRewrapBatch
 	}
+	tx, transactional := e.store.(store.TxRunner)
 	done := 0
 	after := ""
 	for {
-		page, err := e.store.DataKeysWrappedBy(ctx, oldKEKID, after, batch)
-		if err != nil {
-			return done, fmt.Errorf("envelope: list data keys wrapped by %s: %w", oldKEKID, err)
+		if err := ctx.Err(); err != nil {
+			return done, err
 		}
-		for _, dk := range page {
-			after = dk.Owner
-			ok, err := e.rewrapOne(ctx, oldKEKID, dk)
+		var (
+			moved, size int
+			last        string
+		)
+		run := func(ctx context.Context) error {
+			// Idempotent, as InTx wants: a retried batch starts over.
+			moved, size, last = 0, 0, after
+			page, err := e.store.DataKeysWrappedBy(ctx, oldKEKID, after, batch)
 			if err != nil {
-				return done, err
+				return fmt.Errorf("envelope: list data keys wrapped by %s: %w", oldKEKID, err)
 			}
-			if ok {
-				done++
+			size = len(page)
+			for _, dk := range page {
+				ok, err := e.rewrapOne(ctx, oldKEKID, dk)
+				if err != nil {
+					return err
+				}
+				last = dk.Owner
+				if ok {
+					moved++
+				}
 			}
+			return nil
 		}
-		if progress != nil && len(page) > 0 {
+		var err error
+		if transactional {
+			err = tx.InTx(ctx, run)
+		} else {
+			err = run(ctx)
+		}
+		if err != nil {
+			if !transactional {
+				done += moved // written one by one: those stay written
+			}
+			return done, err
+		}
+		done += moved
+		after = last
+		if progress != nil && size > 0 {
 			progress(done)
 		}
-		if len(page) < batch {
+		if size < batch {
 			return done, nil
 		}
 	}

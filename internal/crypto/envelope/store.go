@@ -39,3 +39,12 @@ type Store interface {
 	// It returns store.ErrNotFound if there is none.
 	DeleteDataKey(ctx context.Context, owner string) error
 }
+
+// KEKCounter is the optional power of a Store to count data keys by KEK:
+// what a re-wrap has left to do (its progress) and what a KEK still
+// protects. The SQL store has it.
+type KEKCounter interface {
+	// DataKeyCountsByKEK returns how many data keys each KEK wraps, by KEK
+	// id; a KEK that wraps none is absent.
+	DataKeyCountsByKEK(ctx context.Context) (map[string]int64, error)
+}

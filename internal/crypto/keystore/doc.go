@@ -60,8 +60,14 @@
 // Several nodes may share one key directory (a shared volume): state changes
 // take an flock on dir/.lock and re-read the directory first, so concurrent
 // Bootstrap or Rotate on two nodes cannot create two active keys, and Reload
-// makes one node see another's rotation. Until a node reloads it keeps using
-// the key it knew, which is retiring and therefore still accepted everywhere.
+// makes one node see another's rotation. Reload takes the lock shared, so
+// it sees the directory before a change or after it, never in between (a
+// new active key beside the old one not yet demoted). Until a node reloads
+// it keeps using the key it knew, which is retiring and therefore still
+// accepted everywhere; and a key id it does not know (a KEK that another
+// process created and already used to re-wrap a data key) makes it reload
+// at once, concurrent callers sharing one reload, at most one every 100ms.
+// Snapshot reads every key file under the shared lock, for backups.
 //
 // The Store is safe for concurrent use.
 package keystore

@@ -195,6 +195,11 @@ func (b *fileBackend) SetState(ctx context.Context, id string, state State, at t
 
 func (b *fileBackend) Lock(ctx context.Context) (func(), error) { return b.lock.acquire(ctx) }
 
+// RLock takes the directory lock shared: Reload holds it, so that it reads
+// the directory before or after another process's state change, never in
+// the middle of one.
+func (b *fileBackend) RLock(ctx context.Context) (func(), error) { return b.lock.acquireShared(ctx) }
+
 // key returns loaded key id with its material.
 func (b *fileBackend) key(id string) (*loadedKey, error) {
 	b.mu.RLock()

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netid/netid/internal/crypto/suite"
@@ -141,6 +142,14 @@ type Store struct {
 
 	mu   sync.RWMutex
 	keys map[string]Meta
+	// loaded is the sequence number of the load whose keys are in keys,
+	// loadedAt when it completed (both under mu).
+	loaded   uint64
+	loadedAt time.Time
+
+	loadMu  sync.Mutex    // serialises loads
+	started atomic.Uint64 // loads begun
+	missMu  sync.Mutex    // serialises reloads after a miss
 }
 
 // New returns a Store over backend, for suite s, and loads the backend's
@@ -168,6 +177,10 @@ func OpenDir(dir string, s suite.Suite, opts ...Option) (*Store, error) {
 
 // Suite returns the suite the store was opened with.
 func (s *Store) Suite() suite.Suite { return s.suite }
+
+// NewKeyAlgorithm returns the algorithm that Rotate and Bootstrap give a new
+// key of purpose p under the store's suite ("" for an unknown purpose).
+func (s *Store) NewKeyAlgorithm(p Purpose) string { return algorithmFor(p, s.suite) }
 
 // List returns the metadata of the keys of purpose p (every key if p is
 // ""), oldest first, whatever their state.
@@ -201,11 +214,18 @@ func sortMetas(ms []Meta) {
 }
 
 // meta returns the metadata of key id, checking that it is of purpose kind
-// k and usable (not retired).
-func (s *Store) meta(id string, k kind) (Meta, error) {
-	s.mu.RLock()
-	m, ok := s.keys[id]
-	s.mu.RUnlock()
+// k and usable (not retired). An id the store does not know makes it reload
+// once (reloadAfterMiss) before answering ErrNotFound: the key may be one
+// that another process created since the last reload, such as the new KEK
+// of a rotation that an operator's re-wrap has already used.
+func (s *Store) meta(ctx context.Context, id string, k kind) (Meta, error) {
+	m, ok := s.lookup(id)
+	if !ok && ValidID(id) {
+		if err := s.reloadAfterMiss(ctx); err != nil {
+			return Meta{}, fmt.Errorf("%w: %q (reloading the keys: %w)", ErrNotFound, id, err)
+		}
+		m, ok = s.lookup(id)
+	}
 	switch {
 	case !ok:
 		return Meta{}, fmt.Errorf("%w: %q", ErrNotFound, id)
@@ -215,6 +235,14 @@ func (s *Store) meta(id string, k kind) (Meta, error) {
 		return Meta{}, fmt.Errorf("%w: %s", ErrRetired, id)
 	}
 	return m, nil
+}
+
+// lookup returns the metadata of key id as last loaded.
+func (s *Store) lookup(id string) (Meta, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m, ok := s.keys[id]
+	return m, ok
 }
 
 // active returns the active key of purpose p. Should there be several (two

@@ -4,12 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
+
+// sharedLocker is the optional power of a Backend to take its lock shared:
+// a reader holding it never sees a state change half made (a rotation's new
+// active key written but the old one not yet demoted), while other readers
+// proceed. The file backend has it.
+type sharedLocker interface {
+	RLock(ctx context.Context) (unlock func(), err error)
+}
 
 // Reload re-reads the backend: keys created, rotated or retired by another
 // process sharing it (several nodes on one key directory) become visible.
-// Nodes call it periodically and after an operator rotates.
+// Nodes call it periodically and on a signal after an operator rotates; a
+// key id the store does not know also triggers one (see meta). When the
+// backend can take its lock shared, Reload holds it, so that it sees the
+// state before a rotation or after it, never between.
 func (s *Store) Reload(ctx context.Context) error {
+	if sl, ok := s.backend.(sharedLocker); ok {
+		unlock, err := sl.RLock(ctx)
+		if err != nil {
+			return fmt.Errorf("keystore: shared lock: %w", err)
+		}
+		defer unlock()
+	}
+	return s.load(ctx)
+}
+
+// load re-reads the backend without locking; the caller holds the lock or
+// accepts to see a change in progress. Loads are serialised: the backend
+// replaces its material and the Store its metadata as one step, so a
+// slower, older load cannot overwrite a newer one.
+func (s *Store) load(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	seq := s.started.Add(1)
 	metas, err := s.backend.Load(ctx)
 	if err != nil {
 		return err
@@ -26,8 +56,43 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.keys = keys
+	// The gap between reloads is measured on the monotonic clock, not on
+	// the key clock that stamps key times.
+	s.loaded, s.loadedAt = seq, time.Now()
 	s.mu.Unlock()
 	return nil
+}
+
+// missReloadGap is the least time between a reload and one caused by an
+// unknown key id. A caller that misses sooner waits for the gap rather than
+// fail, so a flood of unknown ids costs at most one directory read per gap.
+const missReloadGap = 100 * time.Millisecond
+
+// reloadAfterMiss reloads because a key id was not found: another process
+// may have created the key since the last reload (the KEK of a rotation
+// that an operator's re-wrap then used). Callers that miss together share
+// one reload: a caller returns at once when a load that began after its
+// miss has completed.
+func (s *Store) reloadAfterMiss(ctx context.Context) error {
+	missedAfter := s.started.Load()
+	s.missMu.Lock()
+	defer s.missMu.Unlock()
+	s.mu.RLock()
+	done, last := s.loaded, s.loadedAt
+	s.mu.RUnlock()
+	if done > missedAfter {
+		return nil
+	}
+	if wait := missReloadGap - time.Since(last); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return s.Reload(ctx)
 }
 
 // locked runs fn holding the backend lock, after reloading, so that fn
@@ -38,7 +103,7 @@ func (s *Store) locked(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("keystore: lock: %w", err)
 	}
 	defer unlock()
-	if err := s.Reload(ctx); err != nil {
+	if err := s.load(ctx); err != nil {
 		return err
 	}
 	return fn()

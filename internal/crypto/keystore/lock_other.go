@@ -20,3 +20,7 @@ func (l dirLock) acquire(ctx context.Context) (func(), error) {
 	mu.Lock()
 	return mu.Unlock, nil
 }
+
+// acquireShared is acquire: without flock(2) there is no shared mode, and
+// readers of one process simply take turns.
+func (l dirLock) acquireShared(ctx context.Context) (func(), error) { return l.acquire(ctx) }

@@ -15,7 +15,7 @@ import (
 // still sign because some signatures must come from a given key (a CRL for
 // the certificates a retiring CA key issued); new work uses ActiveSigner.
 func (s *Store) Signer(id string) (crypto.Signer, error) {
-	if _, err := s.meta(id, kindSign); err != nil {
+	if _, err := s.meta(context.Background(), id, kindSign); err != nil {
 		return nil, err
 	}
 	inner, err := s.backend.Signer(id)
@@ -64,9 +64,13 @@ func (s *Store) PublicKeys(p Purpose) ([]PublicKey, error) {
 // included, for audit of old signatures (transparency-log checkpoints signed
 // years ago). Verification of new material uses PublicKeys.
 func (s *Store) PublicKey(id string) (PublicKey, error) {
-	s.mu.RLock()
-	m, ok := s.keys[id]
-	s.mu.RUnlock()
+	m, ok := s.lookup(id)
+	if !ok && ValidID(id) {
+		if err := s.reloadAfterMiss(context.Background()); err != nil {
+			return PublicKey{}, fmt.Errorf("%w: %q (reloading the keys: %w)", ErrNotFound, id, err)
+		}
+		m, ok = s.lookup(id)
+	}
 	if !ok {
 		return PublicKey{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
@@ -83,7 +87,7 @@ func (s *Store) PublicKey(id string) (PublicKey, error) {
 // MAC returns the MAC of msg under the active or retiring MAC key id
 // (purposes BlindIndex and Cookie).
 func (s *Store) MAC(ctx context.Context, id string, msg []byte) ([]byte, error) {
-	if _, err := s.meta(id, kindMAC); err != nil {
+	if _, err := s.meta(ctx, id, kindMAC); err != nil {
 		return nil, err
 	}
 	mac, err := s.backend.MAC(ctx, id, msg)
@@ -151,7 +155,7 @@ func (s *Store) Wrap(ctx context.Context, aad, plaintext []byte) (kekID string, 
 // It fails with ErrRetired once the KEK is retired, and with ErrUnwrap if
 // wrapped or aad was altered.
 func (s *Store) Unwrap(ctx context.Context, kekID string, aad, wrapped []byte) ([]byte, error) {
-	if _, err := s.meta(kekID, kindAEAD); err != nil {
+	if _, err := s.meta(ctx, kekID, kindAEAD); err != nil {
 		return nil, err
 	}
 	pt, err := s.backend.Open(ctx, kekID, aad, wrapped)
@@ -172,7 +176,7 @@ type storeSigner struct {
 func (k storeSigner) Public() crypto.PublicKey { return k.inner.Public() }
 
 func (k storeSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if _, err := k.store.meta(k.id, kindSign); err != nil {
+	if _, err := k.store.meta(context.Background(), k.id, kindSign); err != nil {
 		return nil, err
 	}
 	return k.inner.Sign(r, digest, opts)
@@ -182,7 +186,7 @@ func (k storeSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([
 // message on to an inner MessageSigner (or hashes it for an inner Signer),
 // so that wrapping changes nothing in how a signature is made.
 func (k storeSigner) SignMessage(r io.Reader, msg []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if _, err := k.store.meta(k.id, kindSign); err != nil {
+	if _, err := k.store.meta(context.Background(), k.id, kindSign); err != nil {
 		return nil, err
 	}
 	return crypto.SignMessage(k.inner, r, msg, opts)

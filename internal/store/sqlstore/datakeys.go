@@ -10,7 +10,10 @@ import (
 	"github.com/netid/netid/internal/store"
 )
 
-var _ envelope.Store = (*Store)(nil)
+var (
+	_ envelope.Store      = (*Store)(nil)
+	_ envelope.KEKCounter = (*Store)(nil)
+)
 
 // errInvalid marks a call the store refuses before reaching the engine: a
 // programming error in the caller, not a state of the data.
@@ -136,6 +139,33 @@ func (s *Store) DataKeysWrappedBy(ctx context.Context, kekID, afterOwner string,
 		return nil, err
 	}
 	return keys, nil
+}
+
+// DataKeyCountsByKEK implements envelope.KEKCounter. The (kek_id, owner) index
+// answers it without reading the wrapped keys.
+func (s *Store) DataKeyCountsByKEK(ctx context.Context) (map[string]int64, error) {
+	var counts map[string]int64
+	err := s.do(ctx, "count data keys", func(q querier) error {
+		counts = map[string]int64{}
+		rows, err := q.QueryContext(ctx, `SELECT kek_id, count(*) FROM data_keys GROUP BY kek_id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				return err
+			}
+			counts[id] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
 }
 
 // DeleteDataKey implements envelope.Store.

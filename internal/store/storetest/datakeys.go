@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netid/netid/internal/crypto/envelope"
+	"github.com/netid/netid/internal/crypto/keystore"
+	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/store"
 )
 
@@ -265,5 +268,147 @@ func testDataKeyPagination(t *testing.T, e Engine) {
 	slices.Sort(wantAll)
 	if diff := cmp.Diff(wantAll, list("kek-B", 4)); diff != "" {
 		t.Errorf("after re-wrapping, kek-B keys mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func testDataKeyCounts(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := open(t, e)
+	got, err := s.DataKeyCountsByKEK(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("DataKeyCountsByKEK() on an empty store = %v, %v; want empty, nil", got, err)
+	}
+	for i := range 7 {
+		kek := "kek-A"
+		if i%3 == 0 {
+			kek = "kek-B"
+		}
+		if err := s.PutDataKey(ctx, dataKey(fmt.Sprintf("owner-%d", i), kek)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RewrapDataKey(ctx, "owner-1", "kek-A", envelope.DataKey{KEKID: "kek-C", Wrapped: []byte("w")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDataKey(ctx, "owner-2"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.DataKeyCountsByKEK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// owner-0, 3, 6 on B; 1 moved to C; 2 deleted; 4, 5 on A.
+	if diff := cmp.Diff(map[string]int64{"kek-A": 2, "kek-B": 3, "kek-C": 1}, got); diff != "" {
+		t.Errorf("DataKeyCountsByKEK() mismatch (-want +got):\n%s", diff)
+	}
+	// Inside a transaction it sees the transaction's writes.
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DeleteDataKey(ctx, "owner-4"); err != nil {
+			return err
+		}
+		in, err := s.DataKeyCountsByKEK(ctx)
+		if err != nil {
+			return err
+		}
+		if in["kek-A"] != 1 {
+			t.Errorf("in a transaction after a delete: kek-A wraps %d, want 1", in["kek-A"])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testDataKeyRewrapBatches runs envelope.Rewrap over the engine: each batch
+// is one transaction, so a batch that fails half way leaves every key of
+// it as it was, and a run cancelled between batches resumes where it
+// stopped.
+func testDataKeyRewrapBatches(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := open(t, e)
+	keys := tlKeys(t, suite.Intl)
+	env := envelope.New(keys.Suite(), keys, s)
+	const n = 25
+	owners := make([]string, n)
+	sealed := map[string][]byte{}
+	for i := range owners {
+		owners[i] = fmt.Sprintf("resident-%02d", i)
+		if err := env.CreateDataKey(ctx, owners[i]); err != nil {
+			t.Fatal(err)
+		}
+		ct, err := env.Seal(ctx, owners[i], "name", []byte(owners[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed[owners[i]] = ct
+	}
+	old, err := s.DataKey(ctx, owners[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := keys.Rotate(ctx, keystore.KeyEncryption)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := func() map[string]int64 {
+		t.Helper()
+		c, err := s.DataKeyCountsByKEK(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	// A key that does not unwrap (its wrapping moved onto another owner's
+	// row) in the second batch: the first batch commits, the second rolls
+	// back whole, keys before the bad one included.
+	bad := owners[13]
+	donor, err := s.DataKey(ctx, owners[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := s.DataKey(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RewrapDataKey(ctx, bad, old.KEKID, envelope.DataKey{KEKID: old.KEKID, Wrapped: donor.Wrapped}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := env.Rewrap(ctx, old.KEKID, 10, nil)
+	if err == nil || !strings.Contains(err.Error(), bad) || done != 10 {
+		t.Fatalf("Rewrap with a bad key in batch 2 = %d, %v; want 10 and an error naming %s", done, err, bad)
+	}
+	if diff := cmp.Diff(map[string]int64{old.KEKID: n - 10, rotated.ID: 10}, counts()); diff != "" {
+		t.Errorf("after the failed batch (-want +got):\n%s", diff)
+	}
+	if err := s.RewrapDataKey(ctx, bad, old.KEKID, orig); err != nil {
+		t.Fatal(err)
+	}
+
+	// Cancelled after the next batch: that batch stays, the rest waits.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done, err = env.Rewrap(cctx, old.KEKID, 10, func(int) { cancel() })
+	if !errors.Is(err, context.Canceled) || done != 10 {
+		t.Fatalf("cancelled Rewrap = %d, %v; want 10, context.Canceled", done, err)
+	}
+	if diff := cmp.Diff(map[string]int64{old.KEKID: n - 20, rotated.ID: 20}, counts()); diff != "" {
+		t.Errorf("after the cancelled run (-want +got):\n%s", diff)
+	}
+	done, err = env.Rewrap(ctx, old.KEKID, 10, nil)
+	if err != nil || done != n-20 {
+		t.Fatalf("resumed Rewrap = %d, %v; want %d, nil", done, err, n-20)
+	}
+	if diff := cmp.Diff(map[string]int64{rotated.ID: n}, counts()); diff != "" {
+		t.Errorf("after the resumed run (-want +got):\n%s", diff)
+	}
+	if _, err := keys.Retire(ctx, old.KEKID); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range owners {
+		if got, err := env.Open(ctx, o, "name", sealed[o]); err != nil || string(got) != o {
+			t.Errorf("Open(%s) after re-wrap and retirement = %q, %v", o, got, err)
+		}
 	}
 }

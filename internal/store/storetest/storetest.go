@@ -43,6 +43,8 @@ func Run(t *testing.T, e Engine) {
 		{"DataKeyValidation", testDataKeyValidation},
 		{"DataKeyRewrap", testDataKeyRewrap},
 		{"DataKeyPagination", testDataKeyPagination},
+		{"DataKeyCounts", testDataKeyCounts},
+		{"DataKeyRewrapBatches", testDataKeyRewrapBatches},
 		{"ThrottleWindow", testThrottleWindow},
 		{"ThrottleResetPrune", testThrottleResetPrune},
 		{"ThrottleInTx", testThrottleInTx},
@@ -69,6 +71,9 @@ func Run(t *testing.T, e Engine) {
 		{"AuthMethodLocks", testAuthMethodLocks},
 		{"AuthMethodsInTx", testAuthMethodsInTx},
 		{"DeleteAuthMethodState", testDeleteAuthMethodState},
+		{"ResidentSessions", testResidentSessions},
+		{"ResidentChallenges", testResidentChallenges},
+		{"ResidentErasure", testResidentErasure},
 		{"RPCRUD", testRPCRUD},
 		{"LoginSessions", testLoginSessions},
 		{"Interactions", testInteractions},
@@ -85,6 +90,9 @@ func Run(t *testing.T, e Engine) {
 		{"TranslogConflicts", testTranslogConflicts},
 		{"TranslogCheckpoints", testTranslogCheckpoints},
 		{"TranslogLog", testTranslogLog},
+		{"AdminTokens", testAdminTokens},
+		{"AdminAudit", testAdminAudit},
+		{"AdminStats", testAdminStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
@@ -110,6 +118,7 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentEnrolment", testConcurrentEnrolment},
 		{"ConcurrentEnrolmentUpdate", testConcurrentEnrolmentUpdate},
 		{"ConcurrentUseDynamicCodeStep", testConcurrentUseDynamicCodeStep},
+		{"ConcurrentUseResidentChallenge", testConcurrentUseResidentChallenge},
 		{"ConcurrentUseGrantCode", testConcurrentUseGrantCode},
 		{"ConcurrentUseToken", testConcurrentUseToken},
 		{"ConcurrentTranslogAppend", testConcurrentTranslogAppend},

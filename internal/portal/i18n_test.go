@@ -1,0 +1,279 @@
+package portal
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netid/netid/internal/credential"
+	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/oidc"
+	"github.com/netid/netid/internal/rp"
+	"github.com/netid/netid/internal/translog"
+)
+
+func TestChooseLang(t *testing.T) {
+	const cookie = "__Host-netid-lang"
+	tests := []struct {
+		name         string
+		query        string
+		cookie       string
+		accept       string
+		want         Lang
+		wantExplicit bool
+	}{
+		{name: "nothing", want: LangEN},
+		{name: "accept zh-CN", accept: "zh-CN", want: LangZH},
+		{name: "accept zh", accept: "zh", want: LangZH},
+		{name: "accept zh-Hans-CN", accept: "zh-Hans-CN,zh;q=0.9", want: LangZH},
+		{name: "accept zh-TW goes to Chinese", accept: "zh-TW", want: LangZH},
+		{name: "accept en-US", accept: "en-US,en;q=0.9", want: LangEN},
+		{name: "accept unsupported only", accept: "fr-FR, de;q=0.8", want: LangEN},
+		{name: "accept unsupported then zh", accept: "fr, zh;q=0.5", want: LangZH},
+		{name: "q-values prefer zh", accept: "en;q=0.1, zh-CN;q=0.9", want: LangZH},
+		{name: "q=0 refuses zh", accept: "zh-CN;q=0, en", want: LangEN},
+		{name: "malformed", accept: "zh-CN;q=abc,,;;", want: LangEN},
+		{name: "too long", accept: "zh-CN," + strings.Repeat("x-abc,", 200), want: LangEN},
+		{name: "query zh-CN", query: "lang=zh-CN", want: LangZH, wantExplicit: true},
+		{name: "query case", query: "lang=ZH-cn", want: LangZH, wantExplicit: true},
+		{name: "query en beats accept", query: "lang=en", accept: "zh-CN", want: LangEN, wantExplicit: true},
+		{name: "query beats cookie", query: "lang=en", cookie: "zh-CN", want: LangEN, wantExplicit: true},
+		{name: "invalid query falls to accept", query: "lang=fr", accept: "zh-CN", want: LangZH},
+		{name: "cookie beats accept", cookie: "zh-CN", accept: "en", want: LangZH},
+		{name: "invalid cookie ignored", cookie: "klingon", accept: "zh-CN", want: LangZH},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/account?"+tt.query, nil)
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: cookie, Value: tt.cookie})
+			}
+			if tt.accept != "" {
+				r.Header.Set("Accept-Language", tt.accept)
+			}
+			got, explicit := chooseLang(r, cookie)
+			if got != tt.want || explicit != tt.wantExplicit {
+				t.Errorf("chooseLang = %q, %v; want %q, %v", got, explicit, tt.want, tt.wantExplicit)
+			}
+		})
+	}
+}
+
+func FuzzAcceptLang(f *testing.F) {
+	for _, s := range []string{"", "zh-CN", "en;q=0.1, zh-CN;q=0.9", "zh-CN;q=0", "*", "fr,,;q=", "zh-Hant-TW", "x-" + strings.Repeat("a", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if got := acceptLang(h); !slices.Contains(langs, got) {
+			t.Fatalf("acceptLang(%q) = %q, not a supported language", h, got)
+		}
+		if got, ok := parseLang(h); ok && !slices.Contains(langs, got) {
+			t.Fatalf("parseLang(%q) = %q", h, got)
+		}
+	})
+}
+
+func TestSwitchHref(t *testing.T) {
+	tests := []struct {
+		method, target string
+		lang           Lang
+		want           string
+	}{
+		{"GET", "/account", LangZH, "?lang=zh-CN"},
+		{"GET", "/account/disclosures?platform=rp-1&claim=name&lang=en", LangZH, "?claim=name&lang=zh-CN&platform=rp-1"},
+		{"POST", "/account/login?x=1", LangEN, "?lang=en"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, tt.target, nil)
+		if got := switchHref(r, tt.lang); got != tt.want {
+			t.Errorf("switchHref(%s %s, %s) = %q, want %q", tt.method, tt.target, tt.lang, got, tt.want)
+		}
+	}
+}
+
+var formatVerb = regexp.MustCompile(`%(\[[0-9]+\])?[a-z]`)
+
+// verbs lists a format's verbs with the argument each one takes.
+func verbs(s string) []string {
+	var out []string
+	next := 1
+	for _, m := range formatVerb.FindAllStringSubmatch(s, -1) {
+		n := next
+		if m[1] != "" {
+			n, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
+		}
+		next = n + 1
+		out = append(out, strconv.Itoa(n)+m[0][len(m[0])-1:])
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestCataloguesComplete(t *testing.T) {
+	for _, l := range langs {
+		cat, ok := catalogues[l]
+		if !ok {
+			t.Fatalf("no catalogue for %q", l)
+		}
+		for key, en := range catalogueEN {
+			s, ok := cat[key]
+			if !ok || strings.TrimSpace(s) == "" {
+				t.Errorf("%s: missing translation of %q", l, key)
+				continue
+			}
+			if diff := cmp.Diff(verbs(en), verbs(s)); diff != "" {
+				t.Errorf("%s %q: format verbs differ from English (-en +%s):\n%s", l, key, l, diff)
+			}
+		}
+		for key := range cat {
+			if _, ok := catalogueEN[key]; !ok {
+				t.Errorf("%s: key %q is not in the English catalogue", l, key)
+			}
+		}
+	}
+}
+
+// TestEnumsTranslated checks that every value of the closed sets the
+// pages show through Enum has its message: a new status or event would
+// otherwise show untranslated.
+func TestEnumsTranslated(t *testing.T) {
+	want := map[string][]any{
+		"status":       {enrol.StatusActive, enrol.StatusPendingGuardian, enrol.StatusDeleted},
+		"pathway":      {enrol.PathwayChip, enrol.PathwayAuthority, enrol.PathwayAssisted},
+		"level":        {enrol.AssuranceLow, enrol.AssuranceSubstantial, enrol.AssuranceHigh},
+		"method":       {enrol.MethodPassword, enrol.MethodDynamicCode, enrol.MethodWallet, enrol.MethodAccount},
+		"method_about": {enrol.MethodPassword, enrol.MethodDynamicCode, enrol.MethodWallet, enrol.MethodAccount},
+		"relationship": {enrol.RelationshipParent, enrol.RelationshipLegalGuardian},
+		"evidence": {enrol.GuardianEvidenceHouseholdRegister, enrol.GuardianEvidenceBirthCertificate,
+			enrol.GuardianEvidenceCourtOrder, enrol.GuardianEvidenceOther},
+		"kind": {oidc.DisclosureCode, oidc.DisclosureRefresh, translog.KindDisclosure, translog.KindConsentGranted,
+			translog.KindConsentWithdrawn, translog.KindCertificateIssued, translog.KindCertificateRevoked,
+			translog.KindAccountEvent, translog.KindLawfulAccess},
+		"cert":   {"valid", "expired", "revoked"},
+		"reason": {},
+		"event": {translog.EventAuthorizationCode, translog.EventRefreshToken, translog.EventEnrolled,
+			translog.EventGuardianApproved, translog.EventEvidenceUpgraded, translog.EventPasswordChanged,
+			translog.EventPhoneChanged, translog.EventDeviceAdded, translog.EventDeviceRemoved, translog.EventDataExported,
+			translog.EventSuspended, translog.EventReinstated, translog.EventDeleted, translog.EventMethodLocked,
+			translog.EventMethodUnlocked, translog.EventGuardianViewed, translog.EventGuardianActed,
+			translog.EventRevokedUnspecified, translog.EventRevokedKeyCompromise, translog.EventRevokedAffiliationChanged,
+			translog.EventRevokedSuperseded, translog.EventRevokedCessationOfOperation, translog.EventRevokedPrivilegeWithdrawn},
+		"sex": {"F", "M"},
+	}
+	for _, r := range []credential.RevocationReason{credential.ReasonUnspecified, credential.ReasonKeyCompromise,
+		credential.ReasonAffiliationChanged, credential.ReasonSuperseded, credential.ReasonCessationOfOperation,
+		credential.ReasonPrivilegeWithdrawn} {
+		want["reason"] = append(want["reason"], r)
+	}
+	for _, c := range rp.Claims() {
+		want["claim"] = append(want["claim"], c)
+	}
+	for prefix, values := range want {
+		for _, v := range values {
+			for _, l := range langs {
+				d := pageData{tr: newTranslator(l)}
+				key := prefix + "." + fmt.Sprint(v)
+				if _, ok := catalogues[l][key]; !ok {
+					t.Errorf("%s: no message %q (Enum shows %q)", l, key, d.Enum(prefix, v))
+				}
+			}
+		}
+	}
+}
+
+// TestTemplateKeysExist reads the message keys the templates use ($.T,
+// $.H, .T, .H with a literal key) and checks both catalogues have them.
+func TestTemplateKeysExist(t *testing.T) {
+	use := regexp.MustCompile(`\.[TH] "([^"]+)"`)
+	files, err := filepath.Glob("templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v, %d files", err, len(files))
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range use.FindAllStringSubmatch(string(b), -1) {
+			n++
+			for _, l := range langs {
+				if _, ok := catalogues[l][m[1]]; !ok {
+					t.Errorf("%s uses %q, missing in %s", f, m[1], l)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("found %d message uses in the templates, want at least 100", n)
+	}
+}
+
+// TestHandlerKeysExist finds every message key the handlers pass (m("key",
+// ...), the navigation, the flashes) and checks both catalogues have it.
+func TestHandlerKeysExist(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			var fn string
+			switch f := call.Fun.(type) {
+			case *ast.Ident:
+				fn = f.Name
+			case *ast.SelectorExpr:
+				fn = f.Sel.Name
+			}
+			if fn != "m" && fn != "text" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				s, _ := strconv.Unquote(lit.Value)
+				keys = append(keys, s)
+			}
+			return true
+		})
+	}
+	for _, n := range navigation {
+		keys = append(keys, n.Key)
+	}
+	for k := range flashes {
+		keys = append(keys, k)
+	}
+	if len(keys) < 40 {
+		t.Fatalf("found %d handler keys, want at least 40: %q", len(keys), keys)
+	}
+	for _, k := range keys {
+		for _, l := range langs {
+			if _, ok := catalogues[l][k]; !ok {
+				t.Errorf("handler key %q missing in %s", k, l)
+			}
+		}
+	}
+}
