@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/netid/netid/internal/httpapi"
+	"github.com/netid/netid/internal/httpapi/problem"
 )
 
 // The admin API reads request bodies as strictly as the enrolment API:
@@ -22,17 +22,17 @@ import (
 // maxDepth bounds the nesting of a request body.
 const maxDepth = 32
 
-func badRequest(format string, args ...any) *httpapi.Problem {
-	return httpapi.NewProblem(http.StatusBadRequest, "bad-request", fmt.Sprintf(format, args...))
+func badRequest(format string, args ...any) *problem.Problem {
+	return problem.New(http.StatusBadRequest, "bad-request", fmt.Sprintf(format, args...))
 }
 
 // decodeRequest reads r's JSON body into v, a pointer to a wire struct.
-// The error is a *httpapi.Problem or an *http.MaxBytesError (413); both
-// render through httpapi.WriteError.
+// The error is a *problem.Problem or an *http.MaxBytesError (413); both
+// render through problem.WriteError.
 func decodeRequest(r *http.Request, v any) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
-		return httpapi.NewProblem(http.StatusUnsupportedMediaType, "unsupported-media-type",
+		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type",
 			"the request body must be JSON, sent with Content-Type: application/json")
 	}
 	body, err := io.ReadAll(r.Body)
@@ -71,7 +71,7 @@ func decodeEmpty(r *http.Request) error {
 }
 
 // decodeBody decodes data, one JSON object, into v.
-func decodeBody(data []byte, v any) *httpapi.Problem {
+func decodeBody(data []byte, v any) *problem.Problem {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	switch {
 	case len(trimmed) == 0:
@@ -98,7 +98,7 @@ func decodeBody(data []byte, v any) *httpapi.Problem {
 // checkMembers reads one JSON value from dec and refuses an object that
 // has a member twice (encoding/json would keep the last, which a proxy or
 // a log may read differently) or nesting deeper than maxDepth.
-func checkMembers(dec *json.Decoder, depth int, path string) *httpapi.Problem {
+func checkMembers(dec *json.Decoder, depth int, path string) *problem.Problem {
 	if depth > maxDepth {
 		return badRequest("the request body nests deeper than %d levels", maxDepth)
 	}
@@ -144,7 +144,7 @@ func checkMembers(dec *json.Decoder, depth int, path string) *httpapi.Problem {
 }
 
 // decodeProblem describes a decoding error without quoting values.
-func decodeProblem(err error) *httpapi.Problem {
+func decodeProblem(err error) *problem.Problem {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/crypto/keystore"
-	"github.com/netid/netid/internal/httpapi"
+	"github.com/netid/netid/internal/httpapi/problem"
 	"github.com/netid/netid/internal/throttle"
 )
 
@@ -161,30 +161,30 @@ func (a *API) authenticate(r *http.Request) (Actor, error) {
 func (a *API) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	if !errors.Is(err, ErrUnauthorized) {
-		httpapi.WriteError(w, r, a.log, err)
+		problem.WriteError(w, r, a.log, err)
 		return
 	}
-	addr := httpapi.ClientAddrFrom(ctx)
+	addr := problem.ClientAddrFrom(ctx)
 	a.log.WarnContext(ctx, "admin API authentication failed", "client", addr, "reason", err)
 	key, kerr := a.addrKey(ctx, addr)
 	if kerr != nil {
-		httpapi.WriteError(w, r, a.log, kerr)
+		problem.WriteError(w, r, a.log, kerr)
 		return
 	}
 	ok, retry, terr := a.failures.Allow(ctx, key)
 	if terr != nil {
-		httpapi.WriteError(w, r, a.log, terr)
+		problem.WriteError(w, r, a.log, terr)
 		return
 	}
 	if !ok {
 		secs := int((retry + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		httpapi.WriteProblem(w, r, httpapi.NewProblem(http.StatusTooManyRequests, "throttled",
+		problem.Write(w, r, problem.New(http.StatusTooManyRequests, "throttled",
 			fmt.Sprintf("too many failed authentications from this address; retry in %d s", secs)))
 		return
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="netid-admin", error="invalid_token"`)
-	httpapi.WriteProblem(w, r, httpapi.NewProblem(http.StatusUnauthorized, "unauthorized",
+	problem.Write(w, r, problem.New(http.StatusUnauthorized, "unauthorized",
 		"this request needs a valid admin token: send it as Authorization: Bearer <token> (netid admin token create)"))
 }
 
@@ -203,26 +203,26 @@ func (a *API) addrKey(ctx context.Context, addr string) (string, error) {
 
 // writeError renders an action's error with the status of its class.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var p *httpapi.Problem
+	var p *problem.Problem
 	if errors.As(err, &p) {
-		httpapi.WriteError(w, r, a.log, err)
+		problem.WriteError(w, r, a.log, err)
 		return
 	}
 	detail := err.Error()
 	switch OutcomeOf(err) {
 	case OutcomeInvalid:
-		httpapi.WriteError(w, r, a.log, httpapi.NewProblem(http.StatusBadRequest, "invalid-request", cleanDetail(detail)))
+		problem.WriteError(w, r, a.log, problem.New(http.StatusBadRequest, "invalid-request", cleanDetail(detail)))
 	case OutcomeNotFound:
-		httpapi.WriteError(w, r, a.log, httpapi.NewProblem(http.StatusNotFound, "not-found", cleanDetail(detail)))
+		problem.WriteError(w, r, a.log, problem.New(http.StatusNotFound, "not-found", cleanDetail(detail)))
 	case OutcomeConflict:
-		httpapi.WriteError(w, r, a.log, httpapi.NewProblem(http.StatusConflict, "conflict", cleanDetail(detail)))
+		problem.WriteError(w, r, a.log, problem.New(http.StatusConflict, "conflict", cleanDetail(detail)))
 	case OutcomeGone:
-		httpapi.WriteError(w, r, a.log, httpapi.NewProblem(http.StatusGone, "resident-erased",
+		problem.WriteError(w, r, a.log, problem.New(http.StatusGone, "resident-erased",
 			"the resident's data was erased: there is no identity to disclose"))
 	default:
 		// Unavailable (503) or internal (500): httpapi logs the cause and
 		// answers without it.
-		httpapi.WriteError(w, r, a.log, err)
+		problem.WriteError(w, r, a.log, err)
 	}
 }
 

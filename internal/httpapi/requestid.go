@@ -7,26 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-)
 
-type ctxKey int
-
-const (
-	requestIDKey ctxKey = iota
-	clientAddrKey
+	"github.com/netid/netid/internal/httpapi/problem"
 )
 
 // RequestIDFrom returns the request id carried by ctx, or "".
-func RequestIDFrom(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey).(string)
-	return s
-}
+func RequestIDFrom(ctx context.Context) string { return problem.RequestIDFrom(ctx) }
 
 // ClientAddrFrom returns the client IP address carried by ctx, or "".
-func ClientAddrFrom(ctx context.Context) string {
-	s, _ := ctx.Value(clientAddrKey).(string)
-	return s
-}
+func ClientAddrFrom(ctx context.Context) string { return problem.ClientAddrFrom(ctx) }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -63,8 +52,7 @@ func withRequestID(next http.Handler) http.Handler {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, clientAddrKey, host)
+		ctx := problem.WithRequest(r.Context(), id, host)
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -16,7 +16,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
-	"github.com/netid/netid/internal/httpapi"
+	"github.com/netid/netid/internal/httpapi/problem"
 	"github.com/netid/netid/internal/rp"
 )
 
@@ -105,13 +105,13 @@ const (
 
 // approvalProblem writes a problem of the approval API.
 func approvalProblem(w http.ResponseWriter, r *http.Request, status int, slug, detail string) {
-	httpapi.WriteProblem(w, r, httpapi.NewProblem(status, slug, detail))
+	problem.Write(w, r, problem.New(status, slug, detail))
 }
 
 // approvalInternal writes the problem of a failure the wallet cannot fix
 // (500, or 503 when the store is unavailable), logging the cause.
 func (p *Provider) approvalInternal(w http.ResponseWriter, r *http.Request, op string, err error) {
-	httpapi.WriteError(w, r, p.log, fmt.Errorf("oidc: %s: %w", op, err))
+	problem.WriteError(w, r, p.log, fmt.Errorf("oidc: %s: %w", op, err))
 }
 
 // approvalAt finds the approval a request's code names, after counting the
