@@ -358,6 +358,9 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 	var locked *enrol.LockedError
 	switch {
 	case errors.As(err, &locked):
+		// The platform learns it at once too: the approval ends denied,
+		// with the lock as its reason, rather than waiting to expire.
+		p.denyLocked(ctx, a, res.ID, locked.Method)
 		return fail(http.StatusForbidden, "approval-locked", locked.Error())
 	case err != nil:
 		p.approvalInternal(w, r, "check method", err)
@@ -456,4 +459,20 @@ func writeAPIJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// denyLocked ends a pending approval as denied because the resident locked
+// the method (or the account). It is best effort: if the approval changed
+// meanwhile, the other decision stands.
+func (p *Provider) denyLocked(ctx context.Context, a Approval, residentID string, m enrol.Method) {
+	decision, err := json.Marshal(deniedDecision{Locked: m})
+	if err != nil {
+		return
+	}
+	next := a
+	next.Status, next.Decision, next.ResidentID = ApprovalDenied, decision, residentID
+	next.Version, next.DecidedAt = a.Version+1, p.stamp()
+	if err := p.d.Store.UpdateApproval(ctx, a.Version, next); err != nil && !isConflict(err) && !isNotFound(err) {
+		p.log.WarnContext(ctx, "oidc: recording a locked approval failed", "err", err)
+	}
 }

@@ -48,6 +48,29 @@ type deviceRequest struct {
 }
 
 // deviceDecision is the Decision of an approved device approval.
+// deniedDecision is the decision of an approval that was denied, and why
+// (a denial by the resident has no reason).
+type deniedDecision struct {
+	// Locked is the sign-in method the resident locked ("wallet", or
+	// "account" for the whole account), when that is why the approval
+	// was refused.
+	Locked enrol.Method `json:"locked,omitempty"`
+}
+
+// denialDescription is the error_description an RP receives for a denied
+// approval: a lock is said plainly, so that the platform can tell its
+// user why the sign-in failed.
+func denialDescription(a Approval) string {
+	var d deniedDecision
+	if len(a.Decision) > 0 && json.Unmarshal(a.Decision, &d) == nil && d.Locked != "" {
+		if d.Locked == enrol.MethodAccount {
+			return "the resident has locked their netid account"
+		}
+		return "the resident has locked sign-in with the netid wallet"
+	}
+	return "the resident declined in the wallet"
+}
+
 type deviceDecision struct {
 	InternetNumber string `json:"internet_number"`
 	// Claims are the claims released: approved, requested, and allowed
@@ -145,7 +168,7 @@ func (p *Provider) deviceToken(ctx context.Context, r *op.ClientRequest[oidc.Dev
 		}
 		return nil, oidc.ErrInvalidGrant().WithDescription("the device code was used already")
 	case a.Status == ApprovalDenied:
-		return nil, oidc.ErrAccessDenied().WithDescription("the resident declined in the wallet")
+		return nil, oidc.ErrAccessDenied().WithDescription("%s", denialDescription(a))
 	case !now.Before(a.ExpiresAt):
 		return nil, oidc.ErrExpiredDeviceCode()
 	case a.Status == ApprovalPending:

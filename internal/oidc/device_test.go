@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -205,6 +206,28 @@ func TestDeviceFlowRefusals(t *testing.T) {
 		e.clock.Advance(10 * time.Second)
 		if _, err := cfg.DeviceAccessToken(ctx, denied); retrieveErrorCode(err) != "access_denied" {
 			t.Errorf("after a denial DeviceAccessToken error = %v, want access_denied", err)
+		}
+
+		// A resident who locked the wallet: the wallet's answer is refused
+		// and the RP's next poll says why, without waiting for expiry.
+		if err := e.enrol.LockMethod(ctx, who.id, enrol.MethodAccount); err != nil {
+			t.Fatal(err)
+		}
+		locked, err := cfg.DeviceAuth(ctx, r.secretParam())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.answer(who, locked.UserCode, oidc.ApprovalAnswer{Decision: "approve"}); got.slug() != "approval-locked" {
+			t.Errorf("locked account: answer %d %q, want approval-locked", got.status, got.slug())
+		}
+		e.clock.Advance(10 * time.Second)
+		_, err = cfg.DeviceAccessToken(ctx, locked)
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.ErrorCode != "access_denied" || !strings.Contains(re.ErrorDescription, "locked their netid account") {
+			t.Errorf("after a locked answer DeviceAccessToken error = %v, want access_denied naming the lock", err)
+		}
+		if err := e.enrol.UnlockMethod(ctx, who.id, enrol.MethodAccount); err != nil {
+			t.Fatal(err)
 		}
 
 		late, err := cfg.DeviceAuth(ctx, r.secretParam())

@@ -213,7 +213,7 @@ func (p *Provider) continueStepUp(w http.ResponseWriter, r *http.Request, f *flo
 	case a.Status == ApprovalApproved:
 		p.finishStepUp(w, r, f, a, []string{amrPassword, amrSoftwareKey, amrMFA})
 	case a.Status == ApprovalDenied:
-		p.finishWithError(w, r, f, oidc.ErrAccessDenied().WithDescription("the resident declined in the wallet"))
+		p.finishWithError(w, r, f, oidc.ErrAccessDenied().WithDescription("%s", denialDescription(a)))
 	case a.Status != ApprovalPending:
 		p.fail(w, r, http.StatusBadRequest, "This sign-in request was finished already. Go back to the site you came from.")
 	case !p.now().Before(a.ExpiresAt):

@@ -229,10 +229,24 @@ func TestStepUpWalletApproval(t *testing.T) {
 		if got := e.answer(who, code, approve); got.status != http.StatusForbidden || got.slug() != "approval-locked" {
 			t.Errorf("locked wallet: status %d %q, want 403 approval-locked (%s)", got.status, got.slug(), got.body)
 		}
+		// The lock ends this sign-in at once: the RP hears access_denied
+		// with the reason instead of waiting for the approval to expire.
+		if v := e.approvalView(code); v.Status != oidc.ApprovalDenied {
+			t.Errorf("approval after a locked answer: status %q, want denied", v.Status)
+		}
+		if f := b.run(r, waiting.url.String(), who, allowAll); f.callback.Get("error") != "access_denied" ||
+			!strings.Contains(f.callback.Get("error_description"), "locked sign-in with the netid wallet") {
+			t.Errorf("RP callback after the lock = %v, want access_denied saying the wallet is locked", f.callback)
+		}
 		if err := e.enrol.UnlockMethod(ctx, who.id, enrol.MethodWallet); err != nil {
 			t.Fatal(err)
 		}
 
+		// A new sign-in, approved by the unlocked wallet.
+		req, p = b.toSecondFactor(r, who)
+		code = approvalCodeOf(t, p)
+		waiting = b.get(e.issuer + "/login/second-factor?" + url.Values{"id": {parseForm(p).hidden.Get("id")},
+			"code": {code}, "mode": {"wallet"}}.Encode())
 		if res := e.answer(who, code, approve).result(t); res.Status != oidc.ApprovalApproved {
 			t.Errorf("approval status = %q, want approved", res.Status)
 		}
