@@ -173,8 +173,10 @@ func FuzzCheckRedirectURI(f *testing.F) {
 			return
 		}
 		// Whatever is accepted is an absolute http(s) URL without a
-		// fragment or user information.
-		if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") || strings.Contains(s, "#") {
+		// fragment or user information (the scheme in any case: RFC 3986
+		// section 3.1).
+		scheme := strings.ToLower(s[:min(len(s), len("https://"))])
+		if !strings.HasPrefix(scheme, "https://") && !strings.HasPrefix(scheme, "http://") || strings.Contains(s, "#") {
 			t.Errorf("CheckRedirectURI(%q) = nil for a URI a redirect must not have", s)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,7 +53,10 @@ func Classify(err error) sqlstore.Class {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &connectErr), errors.As(err, &netErr),
-		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		// The server closed the connection in the middle of an answer
+		// (it crashed, or was stopped with pg_ctl -m immediate).
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return sqlstore.ClassUnavailable
 	}
 	return sqlstore.ClassOther

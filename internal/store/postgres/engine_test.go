@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -91,6 +92,7 @@ func TestClassify(t *testing.T) {
 		{"connect error", &pgconn.ConnectError{}, sqlstore.ClassUnavailable},
 		{"network error", &net.OpError{Op: "dial", Err: errors.New("refused")}, sqlstore.ClassUnavailable},
 		{"bad connection", fmt.Errorf("x: %w", driver.ErrBadConn), sqlstore.ClassUnavailable},
+		{"connection cut mid-answer", fmt.Errorf("x: %w", io.ErrUnexpectedEOF), sqlstore.ClassUnavailable},
 		{"caller cancelled", context.Canceled, sqlstore.ClassOther},
 		{"caller deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), sqlstore.ClassOther},
 		{"anything else", errors.New("x"), sqlstore.ClassOther},
