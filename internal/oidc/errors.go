@@ -50,12 +50,22 @@ func errTokenInvalid() *oidc.Error {
 func (p *Provider) internalError(ctx context.Context, op string, err error) error {
 	status := http.StatusInternalServerError
 	desc := "internal error; quote the request id to the operator"
-	if errors.Is(err, store.ErrUnavailable) {
+	switch {
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// The client went away: nobody reads the answer, and it is not
+		// the service's failure, so it must not page anyone.
+		p.log.DebugContext(ctx, "oidc: "+op+" abandoned by the client", slog.Any("err", err))
+		return opStatus(oidc.ErrServerError().WithDescription("the request was cancelled"), statusClientClosed)
+	case errors.Is(err, store.ErrUnavailable):
 		status, desc = http.StatusServiceUnavailable, "the service is temporarily unavailable; retry later"
 	}
 	p.log.ErrorContext(ctx, "oidc: "+op+" failed", slog.Any("err", err))
 	return opStatus(oidc.ErrServerError().WithDescription("%s", desc), status)
 }
+
+// statusClientClosed is the status logged and counted for a request the
+// client abandoned (nginx's 499): not a server error.
+const statusClientClosed = 499
 
 // opStatus wraps a protocol error with the HTTP status the library must
 // answer with.

@@ -70,7 +70,13 @@ func For(err error) (p *Problem, internal bool) {
 		return New(http.StatusNotFound, "not-found", "the requested resource does not exist"), false
 	case errors.Is(err, store.ErrConflict):
 		return New(http.StatusConflict, "conflict", "the request conflicts with the current state of the resource"), false
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, context.Canceled):
+		// The client closed the request: nobody reads this answer, and it
+		// is no failure of the service (nginx's 499), so it is counted
+		// apart from 5xx and logged quietly.
+		return &Problem{Type: TypeBase + "client-closed", Title: "Client Closed Request", Status: StatusClientClosed,
+			Detail: "the client closed the request before the answer"}, false
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrUnavailable):
 		return New(http.StatusServiceUnavailable, "unavailable", "the service is temporarily unavailable; retry later"), true
 	default:
 		return New(http.StatusInternalServerError, "internal", "an internal error occurred; quote the request id to the operator"), true
@@ -104,6 +110,9 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem) {
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
+
+// StatusClientClosed is the status of a request its client abandoned.
+const StatusClientClosed = 499
 
 type ctxKey int
 

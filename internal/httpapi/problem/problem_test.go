@@ -23,6 +23,8 @@ func TestFor(t *testing.T) {
 		{"not found", fmt.Errorf("x: %w", store.ErrNotFound), http.StatusNotFound, false},
 		{"conflict", store.ErrConflict, http.StatusConflict, false},
 		{"unavailable", store.ErrUnavailable, http.StatusServiceUnavailable, true},
+		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, true},
+		{"client went away", fmt.Errorf("query: %w", context.Canceled), StatusClientClosed, false},
 		{"anything else", errors.New("secret detail"), http.StatusInternalServerError, true},
 	}
 	for _, tt := range tests {
