@@ -221,11 +221,14 @@ func newWalletConsentsCommand(stdout, stderr io.Writer) *ffcli.Command {
 		Name:       "consents",
 		ShortUsage: "netid wallet consents [--wallet DIR] [--withdraw CLIENT_ID]",
 		ShortHelp:  "list the consents you gave platforms, or withdraw one",
-		LongHelp: `Print the consents the resident asked netid to remember, as JSON: the
-platform, the claims with their stated purposes and whether each was
-granted. With --withdraw, withdraw the consent given to that platform: its
-access and refresh tokens are revoked at once, its next login asks again,
-and the withdrawal is recorded in the transparency log.
+		LongHelp: `Print, as JSON, every platform with a consent the resident asked netid
+to remember or with live access (tokens from a consent given for one
+login, such as a refresh token): the platform, the claims with their
+stated purposes and whether each was granted, "remembered", "live_access"
+and the access (claims released, expiry, refresh token). With --withdraw,
+withdraw the consent given to that platform, remembered or not: its access
+and refresh tokens are revoked at once, its next login asks again, and the
+withdrawal is recorded in the transparency log.
 
 ` + signInNote,
 		FlagSet: fs,

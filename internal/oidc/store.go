@@ -82,6 +82,13 @@ type Store interface {
 	// RevokeGrantsOf revokes at t every live grant of residentID to
 	// clientID (of every client when clientID is "") and returns how many.
 	RevokeGrantsOf(ctx context.Context, residentID, clientID string, t time.Time) (int64, error)
+	// LiveGrantClientsOf sums up, per client id (in ascending order), the
+	// grants of residentID that are live at now: code used (tokens were
+	// issued), not revoked, not expired (ExpiresAt after now). Clients
+	// with no live grant are left out; none at all is an empty list, not
+	// ErrNotFound. It reads grants only, so that it costs one index range
+	// of the resident's grants: see GrantSummary.Refresh.
+	LiveGrantClientsOf(ctx context.Context, residentID string, now time.Time) ([]GrantSummary, error)
 
 	// CreateToken stores a new access or refresh token. ErrConflict if
 	// the hash exists. The caller creates tokens in the transaction that
@@ -190,6 +197,34 @@ type Grant struct {
 	// ExpiresAt bounds the grant and every token under it.
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero while live
+}
+
+// ScopeOfflineAccess is the scope that asks for a refresh token.
+const ScopeOfflineAccess = scopeOfflineAccess
+
+// GrantSummary is the live access of one RP to a resident's data, whether
+// or not the resident asked netid to remember the consent behind it: what
+// the live grants of that RP (Store.LiveGrantClientsOf) add up to.
+type GrantSummary struct {
+	ClientID string
+	// Claims is the union of the claims released under the live grants,
+	// in ascending order.
+	Claims []rp.Claim
+	// FirstGrantedAt and LastGrantedAt are the CreatedAt of the oldest
+	// and the newest live grant.
+	FirstGrantedAt time.Time
+	LastGrantedAt  time.Time
+	// ExpiresAt is the latest ExpiresAt of the live grants: the access
+	// ends then at the latest, unless withdrawn before.
+	ExpiresAt time.Time
+	// Refresh tells that a live grant has the scope ScopeOfflineAccess,
+	// which means the RP holds a live refresh token and can get new
+	// access tokens without the resident: the provider issues a refresh
+	// token with every token response of such a grant, expiring with the
+	// grant, and revokes the whole grant, never the refresh token alone
+	// (replay, RFC 7009 revocation), so the grant's liveness is the
+	// token's.
+	Refresh bool
 }
 
 // TokenKind tells access tokens from refresh tokens.

@@ -13,8 +13,10 @@ type consentsView struct {
 	Minor    string
 }
 
-// consentsPage serves GET /account/consents: the consents the resident
-// asked netid to remember, each with its withdrawal button.
+// consentsPage serves GET /account/consents: the platforms with a
+// consent the resident asked netid to remember or with live access (a
+// refresh token from a consent given for one login), each with its
+// withdrawal button.
 func (p *Portal) consentsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	cs, err := p.d.Residents.Consents(r.Context(), s.actor)
 	if err != nil {
@@ -30,8 +32,8 @@ func (p *Portal) consentsPage(w http.ResponseWriter, r *http.Request, s *session
 }
 
 // withdrawConsent serves POST /account/consents: one click withdraws the
-// consent given to platform client_id. The resident service forgets it
-// and revokes the platform's grants, and with them its access and refresh
+// consent given to platform client_id, remembered or not. The resident
+// service forgets it and revokes the platform's grants, and with them its access and refresh
 // tokens, and logs the withdrawal, in one transaction.
 func (p *Portal) withdrawConsent(w http.ResponseWriter, r *http.Request, s *session) {
 	if !p.checkForm(w, r, s, csrfWithdraw) {

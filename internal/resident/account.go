@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/netid/netid/internal/credential"
@@ -94,11 +95,31 @@ func (p *platformNames) name(ctx context.Context, clientID string) (string, erro
 	return r.Name, nil
 }
 
-// Consent is a consent the resident gave a platform and asked netid to
-// remember, with the platform's name.
+// Consent is a platform's standing with the resident: a consent they
+// asked netid to remember (Remembered), live access the platform got
+// from a login (LiveAccess), or both, with the platform's name. A
+// platform that got a refresh token (offline_access) from a consent given
+// for one login keeps access without a remembered consent; it is listed,
+// and withdrawn, all the same.
+//
+// Without a remembered consent, the embedded oidc.Consent is made from
+// the live grants: ResidentID and ClientID, Claims the claims released
+// under them (each granted, with no purpose: grants keep names only), and
+// CreatedAt and UpdatedAt the times of the first and the last of them;
+// Plaintext and Onward are false, as grants do not record those separate
+// consents.
 type Consent struct {
 	oidc.Consent
 	Platform string
+	// Remembered tells that the resident asked netid to remember the
+	// consent, so that the platform's logins do not ask again.
+	Remembered bool
+	// LiveAccess tells that the platform holds live grants, summed up
+	// in Access: tokens that work until they expire or the consent is
+	// withdrawn (with Access.Refresh, a refresh token that renews them
+	// without the resident).
+	LiveAccess bool
+	Access     oidc.GrantSummary
 }
 
 // Granted returns the names of the claims the consent grants.
@@ -112,35 +133,77 @@ func (c Consent) Granted() []string {
 	return out
 }
 
-// Consents returns the remembered consents of a's subject, by client id.
-// A guardian's view is logged.
+// oneTimeConsent is the Consent of a platform whose live access g no
+// remembered consent stands behind.
+func oneTimeConsent(residentID string, g oidc.GrantSummary) Consent {
+	c := Consent{Consent: oidc.Consent{ResidentID: residentID, ClientID: g.ClientID,
+		Claims: make([]oidc.ConsentClaim, 0, len(g.Claims)), CreatedAt: g.FirstGrantedAt, UpdatedAt: g.LastGrantedAt}}
+	for _, cl := range g.Claims {
+		c.Claims = append(c.Claims, oidc.ConsentClaim{Claim: cl, Granted: true})
+	}
+	return c
+}
+
+// consentsOf returns the consents of residentID, remembered or with live
+// access, by client id.
+func (s *Service) consentsOf(ctx context.Context, residentID string) ([]Consent, error) {
+	remembered, err := s.d.Grants.RememberedConsentsOf(ctx, residentID)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.d.Grants.LiveGrantClientsOf(ctx, residentID, s.stamp())
+	if err != nil {
+		return nil, err
+	}
+	byClient := make(map[string]int, len(remembered)+len(live))
+	out := make([]Consent, 0, len(remembered)+len(live))
+	for _, c := range remembered {
+		byClient[c.ClientID] = len(out)
+		out = append(out, Consent{Consent: c, Remembered: true})
+	}
+	for _, g := range live {
+		i, ok := byClient[g.ClientID]
+		if !ok {
+			i = len(out)
+			out = append(out, oneTimeConsent(residentID, g))
+		}
+		out[i].LiveAccess, out[i].Access = true, g
+	}
+	// Bytewise, as the store orders client ids.
+	slices.SortFunc(out, func(a, b Consent) int { return strings.Compare(a.ClientID, b.ClientID) })
+	return out, nil
+}
+
+// Consents returns the consents of a's subject, by client id: every
+// platform with a remembered consent or live access (Consent). A
+// guardian's view is logged.
 func (s *Service) Consents(ctx context.Context, a Actor) ([]Consent, error) {
-	cs, err := s.d.Grants.RememberedConsentsOf(ctx, a.SubjectID)
+	cs, err := s.consentsOf(ctx, a.SubjectID)
 	if err != nil {
 		return nil, err
 	}
 	names := s.platformNames()
-	out := make([]Consent, 0, len(cs))
-	for _, c := range cs {
-		n, err := names.name(ctx, c.ClientID)
-		if err != nil {
+	for i := range cs {
+		if cs[i].Platform, err = names.name(ctx, cs[i].ClientID); err != nil {
 			return nil, err
 		}
-		out = append(out, Consent{Consent: c, Platform: n})
 	}
 	if err := s.guardianViewed(ctx, a); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return cs, nil
 }
 
 // WithdrawConsent withdraws the consent a's subject gave platform
-// clientID, in one transaction: the provider forgets it and revokes every
+// clientID, remembered or given for one login, in one transaction: the
+// provider forgets the remembered consent, if any, and revokes every
 // grant of the platform, and with them its access and refresh tokens
-// (oidc.Provider.WithdrawConsent), and a consent-withdrawn entry naming
-// the claims it granted goes into the subject's transparency log (and,
-// for a guardian, an account event naming them). The platform's next
-// login asks again. ErrNotFound if there is no such consent.
+// (oidc.Provider.WithdrawConsent), and a consent-withdrawn entry goes
+// into the subject's transparency log (and, for a guardian, an account
+// event naming them). The entry names the claims the remembered consent
+// granted or, without one, the claims released under the live grants.
+// The platform's next login asks again. ErrNotFound if the platform has
+// neither a remembered consent nor live access.
 func (s *Service) WithdrawConsent(ctx context.Context, a Actor, clientID string) error {
 	if clientID == "" {
 		return ErrNotFound
@@ -150,17 +213,18 @@ func (s *Service) WithdrawConsent(ctx context.Context, a Actor, clientID string)
 		return err
 	}
 	return s.d.Store.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.d.Grants.RememberedConsent(ctx, a.SubjectID, clientID)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNotFound
-		}
+		cs, err := s.consentsOf(ctx, a.SubjectID)
 		if err != nil {
 			return err
+		}
+		i := slices.IndexFunc(cs, func(c Consent) bool { return c.ClientID == clientID })
+		if i < 0 {
+			return ErrNotFound
 		}
 		if err := s.d.Provider.WithdrawConsent(ctx, a.SubjectID, clientID); err != nil {
 			return err
 		}
-		if err := s.logConsentWithdrawn(ctx, a.SubjectID, id, Consent{Consent: c}); err != nil {
+		if err := s.logConsentWithdrawn(ctx, a.SubjectID, id, cs[i]); err != nil {
 			return err
 		}
 		return s.logGuardian(ctx, a, translog.EventGuardianActed, id+":guardian")

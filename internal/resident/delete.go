@@ -93,15 +93,20 @@ func (s *Service) erase(ctx context.Context, sess Session, prep enrol.Deletion, 
 	if _, err := s.d.CA.RevokeAllFor(ctx, sess.InternetNumber, credential.ReasonCessationOfOperation); err != nil {
 		return enrol.Erased{}, err
 	}
-	cs, err := s.d.Grants.RememberedConsentsOf(ctx, id)
+	// Every platform that holds a remembered consent or live access
+	// (a one-time consent with a refresh token) sees its consent end in
+	// the resident's log.
+	cs, err := s.consentsOf(ctx, id)
 	if err != nil {
 		return enrol.Erased{}, err
 	}
 	for _, c := range cs {
-		if err := s.d.Grants.DeleteRememberedConsent(ctx, id, c.ClientID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return enrol.Erased{}, err
+		if c.Remembered {
+			if err := s.d.Grants.DeleteRememberedConsent(ctx, id, c.ClientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return enrol.Erased{}, err
+			}
 		}
-		if err := s.logConsentWithdrawn(ctx, id, consentID+":"+c.ClientID, Consent{Consent: c}); err != nil {
+		if err := s.logConsentWithdrawn(ctx, id, consentID+":"+c.ClientID, c); err != nil {
 			return enrol.Erased{}, err
 		}
 	}

@@ -54,6 +54,7 @@ type Grants interface {
 	RememberedConsentsOf(ctx context.Context, residentID string) ([]oidc.Consent, error)
 	DeleteRememberedConsent(ctx context.Context, residentID, clientID string) error
 	RevokeGrantsOf(ctx context.Context, residentID, clientID string, t time.Time) (int64, error)
+	LiveGrantClientsOf(ctx context.Context, residentID string, now time.Time) ([]oidc.GrantSummary, error)
 	DeleteLoginSessionsOf(ctx context.Context, residentID string) (int64, error)
 	DisclosuresOf(ctx context.Context, residentID string, before time.Time, limit int) ([]oidc.Disclosure, error)
 }

@@ -214,13 +214,18 @@ type consentJSON struct {
 	Onward    bool               `json:"onward"`
 	CreatedAt time.Time          `json:"created_at"`
 	UpdatedAt time.Time          `json:"updated_at"`
+	// The fields of Consent beyond oidc.Consent: consentwire.go.
+	Remembered bool        `json:"remembered"`
+	LiveAccess bool        `json:"live_access"`
+	Access     *accessJSON `json:"access,omitempty"`
 }
 
 func consentsWire(cs []Consent) []consentJSON {
 	out := make([]consentJSON, 0, len(cs))
 	for _, c := range cs {
 		j := consentJSON{ClientID: c.ClientID, Platform: c.Platform, Claims: []consentClaimJSON{}, Plaintext: c.Plaintext,
-			Onward: c.Onward, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+			Onward: c.Onward, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+			Remembered: c.Remembered, LiveAccess: c.LiveAccess, Access: accessWire(c)}
 		for _, cl := range c.Claims {
 			j.Claims = append(j.Claims, consentClaimJSON{Claim: cl.Claim, Purpose: cl.Purpose, Granted: cl.Granted})
 		}

@@ -109,7 +109,9 @@ func (c *Client) SignOut(ctx context.Context, token string) error {
 	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/me/session", token: token, want: []int{http.StatusNoContent}})
 }
 
-// ConsentInfo is a remembered consent as the resident API lists it.
+// ConsentInfo is a platform's consent as the resident API lists it:
+// remembered, or given for one login only with the platform still holding
+// live access (tokens), or both.
 type ConsentInfo struct {
 	ClientID string `json:"client_id"`
 	Platform string `json:"platform"`
@@ -122,9 +124,28 @@ type ConsentInfo struct {
 	Onward    bool      `json:"onward"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Remembered: netid remembers the consent, so the platform's logins
+	// do not ask again. LiveAccess: the platform holds working tokens,
+	// described by Access.
+	Remembered bool        `json:"remembered"`
+	LiveAccess bool        `json:"live_access"`
+	Access     *AccessInfo `json:"access,omitempty"`
 }
 
-// Consents lists the resident's remembered consents (GET /v1/me/consents).
+// AccessInfo is the live access of a platform: the claims released under
+// its live grants, when the first and last were made, when the last ends,
+// and whether it holds a refresh token (renews its access without the
+// resident until ExpiresAt).
+type AccessInfo struct {
+	Claims         []string  `json:"claims"`
+	FirstGrantedAt time.Time `json:"first_granted_at"`
+	LastGrantedAt  time.Time `json:"last_granted_at"`
+	ExpiresAt      time.Time `json:"expires_at"`
+	RefreshToken   bool      `json:"refresh_token"`
+}
+
+// Consents lists the resident's consents: remembered, or with live
+// access (GET /v1/me/consents).
 func (c *Client) Consents(ctx context.Context, token string) ([]ConsentInfo, error) {
 	var out struct {
 		Consents []ConsentInfo `json:"consents"`

@@ -70,6 +70,19 @@ var (
 // verifying the ID token.
 func (r *RP) Login(p Person) *oauth2.Token {
 	r.t.Helper()
+	return r.login(p, true)
+}
+
+// LoginOnce is Login with a consent given for this login only: the
+// consent page's remember box is left unticked, so netid keeps no
+// consent, but the platform still gets its refresh token.
+func (r *RP) LoginOnce(p Person) *oauth2.Token {
+	r.t.Helper()
+	return r.login(p, false)
+}
+
+func (r *RP) login(p Person, remember bool) *oauth2.Token {
+	r.t.Helper()
 	jar, err := cookiejar.New(nil)
 	must(r.t, err)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -111,7 +124,10 @@ func (r *RP) Login(p Person) *oauth2.Token {
 			next = resp.Request.URL.ResolveReference(&url.URL{Path: "/login"}).String()
 		case resp.StatusCode == http.StatusOK && resp.Request.URL.Path == "/consent":
 			h := hidden(string(body))
-			form = url.Values{"id": {h.Get("id")}, "csrf": {h.Get("csrf")}, "action": {"allow"}, "remember": {"yes"}}
+			form = url.Values{"id": {h.Get("id")}, "csrf": {h.Get("csrf")}, "action": {"allow"}}
+			if remember {
+				form.Set("remember", "yes")
+			}
 			for _, m := range claimBox.FindAllStringSubmatch(string(body), -1) {
 				form.Add("claim", m[1])
 			}

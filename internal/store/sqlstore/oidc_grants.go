@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/netid/netid/internal/enrol"
 	"github.com/netid/netid/internal/oidc"
+	"github.com/netid/netid/internal/rp"
 	"github.com/netid/netid/internal/store"
 )
 
@@ -314,6 +316,53 @@ func (s *Store) DisclosuresOf(ctx context.Context, residentID string, before tim
 				return err
 			}
 			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// LiveGrantClientsOf implements oidc.Store.
+func (s *Store) LiveGrantClientsOf(ctx context.Context, residentID string, now time.Time) ([]oidc.GrantSummary, error) {
+	var out []oidc.GrantSummary
+	err := s.do(ctx, "list live grants", func(q querier) error {
+		out = out[:0]
+		// The index oidc_grants_resident serves the range; the few live
+		// grants of one resident are summed up here rather than in SQL,
+		// because scopes and claims are JSON text and the engines share no
+		// JSON functions.
+		rows, err := q.QueryContext(ctx, `SELECT client_id, scopes, claims, created_at, expires_at FROM oidc_grants
+			WHERE resident_id = $1 AND code_used_at <> 0 AND revoked_at = 0 AND expires_at > $2
+			ORDER BY client_id, created_at, id`, residentID, micros(now))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var clientID, scopesText, claimsText string
+			var created, expires int64
+			if err := rows.Scan(&clientID, &scopesText, &claimsText, &created, &expires); err != nil {
+				return err
+			}
+			var scopes []string
+			var claims []rp.Claim
+			if err := errors.Join(fromJSONText(scopesText, &scopes), fromJSONText(claimsText, &claims)); err != nil {
+				return fmt.Errorf("grant of %s: %w", clientID, err)
+			}
+			if len(out) == 0 || out[len(out)-1].ClientID != clientID {
+				out = append(out, oidc.GrantSummary{ClientID: clientID, FirstGrantedAt: fromMicros(created)})
+			}
+			g := &out[len(out)-1]
+			g.LastGrantedAt = fromMicros(created)
+			if e := fromMicros(expires); e.After(g.ExpiresAt) {
+				g.ExpiresAt = e
+			}
+			g.Refresh = g.Refresh || slices.Contains(scopes, oidc.ScopeOfflineAccess)
+			for _, c := range claims {
+				if i, found := slices.BinarySearch(g.Claims, c); !found {
+					g.Claims = slices.Insert(g.Claims, i, c)
+				}
+			}
 		}
 		return rows.Err()
 	})

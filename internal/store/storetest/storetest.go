@@ -79,6 +79,7 @@ func Run(t *testing.T, e Engine) {
 		{"Interactions", testInteractions},
 		{"RememberedConsents", testRememberedConsents},
 		{"GrantsAndTokens", testGrantsAndTokens},
+		{"LiveGrantClients", testLiveGrantClients},
 		{"PinPairwiseKey", testPinPairwiseKey},
 		{"Disclosures", testDisclosures},
 		{"PruneOIDC", testPruneOIDC},
