@@ -164,6 +164,8 @@ Run "netid <command> --help" for a command's flags.`,
 		newAdminCommand(stdout, stderr),
 		newWalletCommand(stdout, stderr),
 		newVerifyCommand(stdout),
+		newSeedCommand(stdout, stderr),
+		newLoadtestCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	}
 	walk(root, func(c *ffcli.Command) {

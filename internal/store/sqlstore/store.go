@@ -21,6 +21,7 @@ type Store struct {
 	migrations []migration
 	now        func() time.Time
 	retry      retryPolicy
+	stmts      stmtCache
 }
 
 var _ store.TxRunner = (*Store)(nil)
@@ -97,6 +98,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database handle. Calls in flight may fail.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -128,9 +130,9 @@ func (s *Store) q(ctx context.Context) querier {
 // run again after a retryable failure (a failed statement wrote nothing).
 func (s *Store) do(ctx context.Context, op string, fn func(q querier) error) error {
 	if tx := s.txFrom(ctx); tx != nil {
-		return s.wrap(op, fn(tx))
+		return s.wrap(op, fn(cachedQuerier{s, tx}))
 	}
-	return s.wrap(op, s.withRetry(ctx, func() error { return fn(s.db) }))
+	return s.wrap(op, s.withRetry(ctx, func() error { return fn(cachedQuerier{s: s}) }))
 }
 
 // wrap prefixes err with the operation and maps the engine's meaning onto

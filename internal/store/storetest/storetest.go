@@ -94,6 +94,8 @@ func Run(t *testing.T, e Engine) {
 		{"AdminTokens", testAdminTokens},
 		{"AdminAudit", testAdminAudit},
 		{"AdminStats", testAdminStats},
+		{"SeedResidents", testSeedResidents},
+		{"SeedConflicts", testSeedConflicts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, e) })
