@@ -77,7 +77,8 @@ func (s *Service) Complete(ctx context.Context, id, token string, csrDER []byte)
 		return Completed{}, err
 	}
 	var out Completed
-	err = s.d.Store.InTx(ctx, func(ctx context.Context) error {
+	// The certificate and the enrolment are logged in this transaction.
+	err = s.d.Store.InTx(store.WithLogAppend(ctx), func(ctx context.Context) error {
 		cur, err := s.load(ctx, id, token)
 		if err != nil {
 			return err

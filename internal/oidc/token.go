@@ -173,7 +173,10 @@ func (p *Provider) issueTokens(ctx context.Context, r rp.RP, g Grant, kind Discl
 	}
 	now := p.stamp()
 	accessExp := minTime(now.Add(p.cfg.AccessTokenLifetime), g.ExpiresAt)
-	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
+	// The disclosure is appended to the transparency log in this
+	// transaction: mark it, so that concurrent token responses queue for
+	// the log instead of aborting each other.
+	err = p.d.Store.InTx(store.WithLogAppend(ctx), func(ctx context.Context) error {
 		if err := use(ctx); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return errReplayed

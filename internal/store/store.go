@@ -23,3 +23,23 @@ var (
 type TxRunner interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
+
+// logAppendKey marks a context whose transaction appends to the
+// transparency log.
+type logAppendKey struct{}
+
+// WithLogAppend marks ctx: a transaction begun with it appends to the
+// transparency log. Every append updates the log's one tree-state row, so
+// such transactions conflict with each other by construction; an engine
+// that would abort and retry them (PostgreSQL under SERIALIZABLE) instead
+// makes them wait for each other from their first statement. A
+// transaction that joins an outer one inherits the outer one's choice.
+func WithLogAppend(ctx context.Context) context.Context {
+	return context.WithValue(ctx, logAppendKey{}, true)
+}
+
+// LogAppendFrom reports whether ctx was marked by WithLogAppend.
+func LogAppendFrom(ctx context.Context) bool {
+	v, _ := ctx.Value(logAppendKey{}).(bool)
+	return v
+}

@@ -178,7 +178,10 @@ func (l *Log) Append(ctx context.Context, residentID string, e Entry) (uint64, e
 			e.NoticeDelayedUntil.Sub(e.Time), l.maxNotice)
 	}
 	var index uint64
-	err := l.tx.InTx(ctx, func(ctx context.Context) error {
+	// Marked, so that an append in a transaction of its own waits for
+	// other appends instead of aborting them; a caller that appends in
+	// its own transaction marks that one (store.WithLogAppend).
+	err := l.tx.InTx(store.WithLogAppend(ctx), func(ctx context.Context) error {
 		var err error
 		index, err = l.append(ctx, residentID, e)
 		return err

@@ -106,6 +106,13 @@ func Dialect() sqlstore.Dialect {
 		Classify:       Classify,
 		TableExists:    `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`,
 		LockMigrations: lockMigrations,
+		// Appends to the transparency log all update its tree-state row;
+		// under SERIALIZABLE concurrent appends abort each other, and a
+		// burst of logins exhausted the retries (500s). LOCK TABLE takes
+		// no snapshot, so a transaction that waited on it reads the state
+		// its predecessor committed. SHARE ROW EXCLUSIVE conflicts with
+		// itself and with the row lock an unmarked UPDATE takes.
+		LogAppendLock: "LOCK TABLE translog_state IN SHARE ROW EXCLUSIVE MODE",
 	}
 }
 

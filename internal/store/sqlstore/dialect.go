@@ -72,6 +72,12 @@ type Dialect struct {
 	// lock keeps concurrent runs from queueing behind each other statement
 	// by statement and covers the creation of schema_migrations itself.
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(context.Context) error, err error)
+	// LogAppendLock, if not empty, is the first statement of a transaction
+	// begun with a context marked by store.WithLogAppend: a lock that
+	// makes transparency-log appends wait for each other rather than
+	// abort. It must take no snapshot (PostgreSQL: LOCK TABLE), so that
+	// the transaction's snapshot is taken after the wait.
+	LogAppendLock string
 }
 
 func (d Dialect) validate() error {

@@ -58,6 +58,12 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 	if err != nil {
 		return s.wrap("begin transaction", err)
 	}
+	if s.d.LogAppendLock != "" && store.LogAppendFrom(ctx) {
+		if _, err := tx.ExecContext(ctx, s.d.LogAppendLock); err != nil {
+			_ = tx.Rollback()
+			return s.wrap("take the log-append lock", err)
+		}
+	}
 	committed := false
 	defer func() {
 		// Also runs when fn panics: the connection goes back to the pool

@@ -125,6 +125,7 @@ func RunConcurrency(t *testing.T, e Engine) {
 		{"ConcurrentUseGrantCode", testConcurrentUseGrantCode},
 		{"ConcurrentUseToken", testConcurrentUseToken},
 		{"ConcurrentTranslogAppend", testConcurrentTranslogAppend},
+		{"ConcurrentTranslogAppendNoRetry", testConcurrentTranslogAppendNoRetry},
 		{"ConcurrentTranslogCheckpoint", testConcurrentTranslogCheckpoint},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 	}

@@ -496,3 +496,32 @@ func testConcurrentTranslogCheckpoint(t *testing.T, e Engine) {
 		}
 	}
 }
+
+// testConcurrentTranslogAppendNoRetry appends concurrently with no retry
+// at all: appends marked store.WithLogAppend (as Append marks its own
+// transaction) must wait for each other rather than abort, on every
+// engine, or a burst of logins turns into errors.
+func testConcurrentTranslogAppendNoRetry(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := open(t, e, sqlstore.WithRetry(1, time.Millisecond, time.Millisecond))
+	l := tlLog(t, s, suite.Intl)
+	errs := make([]error, goroutines)
+	together(goroutines, func(g int) {
+		for i := range 3 {
+			if _, err := l.Append(ctx, fmt.Sprintf("resident-%d", g), tlEntry(g*3+i)); err != nil {
+				errs[g] = err
+				return
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("Append() without retries error = %v", err)
+	}
+	st, err := s.TranslogState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size != goroutines*3 {
+		t.Errorf("tree size %d, want %d", st.Size, goroutines*3)
+	}
+}
