@@ -26,6 +26,7 @@ const (
 	flowLogin  = "login"
 	flowSSO    = "sso"
 	flowVerify = "verify"
+	flowQR     = "qr"
 )
 
 // exitFlowsFailed is loadtest's exit code when the run completed but some
@@ -77,27 +78,27 @@ func newLoadtestCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := flag.NewFlagSet("netid loadtest", flag.ContinueOnError)
 	f.storage.register(fs)
 	fs.StringVar(&f.server, "server", "http://127.0.0.1:8080", "`url` of the netid server; it must be on loopback (127.0.0.0/8, ::1, localhost)")
-	fs.StringVar(&f.flow, "flow", "", "the flow to drive: enrol, login, sso or verify")
+	fs.StringVar(&f.flow, "flow", "", "the flow to drive: enrol, login, sso, verify or qr")
 	fs.Var(&f.rate, "rate", "flows started per `second` (200 or 200/s); 0 starts them as fast as --concurrency allows")
 	fs.IntVar(&f.count, "count", 1000, fmt.Sprintf("number of flows (`n`, at most %d)", loadtest.MaxCount))
 	fs.DurationVar(&f.duration, "duration", time.Minute, fmt.Sprintf("longest run (at most %v): no flow starts after it", loadtest.MaxDuration))
 	fs.IntVar(&f.concurrency, "concurrency", 8, fmt.Sprintf("flows in flight at most (`n`, at most %d)", loadtest.MaxConcurrency))
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
-	fs.StringVar(&f.clientID, "client-id", "", "the relying party's client `id` (login, sso, verify)")
+	fs.StringVar(&f.clientID, "client-id", "", "the relying party's client `id` (login, sso, verify, qr)")
 	fs.StringVar(&f.clientSecret, "client-secret", "", "the relying party's client `secret`")
 	fs.StringVar(&f.redirectURI, "redirect-uri", "", "the relying party's registered redirect `URI` (login, sso); never fetched")
 	fs.BoolVar(&f.setup, "setup", false, "register a relying party for the run through the storage flags, instead of --client-id, --client-secret and --redirect-uri")
 	fs.StringVar(&f.numbers, "numbers", "", "`file` of internet numbers, one a line (netid seed --numbers-out): the residents of login and sso")
 	fs.StringVar(&f.password, "password", "", "the `password` of those residents (netid seed --password)")
 	fs.IntVar(&f.sessions, "sessions", 0, "sso: login sessions to establish, each a resident logged in once (`n`; 0: one per --concurrency)")
-	fs.Var(&f.wallets, "wallet", "verify: an enrolled wallet `directory`; repeat for several")
-	fs.StringVar(&f.walletsDir, "wallets-dir", "", "enrol: keep the new wallets in this `directory` (default: a temporary one, removed); verify: use the wallets enrol left there")
-	fs.IntVar(&f.enrolWallets, "enrol-wallets", 4, "verify without --wallet or --wallets-dir: enrol this many wallets through the demo first (`n`)")
+	fs.Var(&f.wallets, "wallet", "verify, qr: an enrolled wallet `directory`; repeat for several")
+	fs.StringVar(&f.walletsDir, "wallets-dir", "", "enrol: keep the new wallets in this `directory` (default: a temporary one, removed); verify, qr: use the wallets enrol left there")
+	fs.IntVar(&f.enrolWallets, "enrol-wallets", 4, "verify, qr without --wallet or --wallets-dir: enrol this many wallets through the demo first (`n`)")
 	fs.StringVar(&f.demoDir, "demo-dir", "", "enrol: the demo `directory` of serve --demo, whose TEST document issuer mints passports (default DATA_DIR/demo)")
 	fs.BoolVar(&f.insecure, "insecure", false, "https: accept the server's certificate without verifying it (loopback only)")
 	return newCommand(&ffcli.Command{
 		Name:       "loadtest",
-		ShortUsage: "netid loadtest --flow enrol|login|sso|verify [--rate R/s] [--count N] [--duration D] [--concurrency C] [flags]",
+		ShortUsage: "netid loadtest --flow enrol|login|sso|verify|qr [--rate R/s] [--count N] [--duration D] [--concurrency C] [flags]",
 		ShortHelp:  "drive complete flows against a server on loopback and report throughput and latency",
 		LongHelp: `Drive complete flows against a running netid server ON LOOPBACK (any other
 target is refused), bounded in rate (--rate), count (--count) and time
@@ -117,11 +118,15 @@ Flows:
           userinfo; --sessions browsers log in once before the run
   verify  a wallet presents its certificate to the platform for a new challenge;
           the platform posts it to POST /v1/presentations/verify
+  qr      QR login on another device: the platform starts an RFC 8628 device
+          authorization, a wallet (at its own address) fetches and approves it
+          with its device key, the platform redeems the device code (tokens at
+          substantial) and calls userinfo
 
 login and sso need residents (--numbers, --password: see netid seed) and a
 relying party: --client-id, --client-secret, --redirect-uri, or --setup to
 register one through the storage flags (a new one each run, approved for
-age_over_18). verify needs the relying party's id and secret (or --setup) and
+age_over_18). verify and qr need the relying party's id and secret (or --setup) and
 wallets (--wallet, --wallets-dir, or --enrol-wallets enrolled first through
 the demo).
 
@@ -150,11 +155,11 @@ func (f *loadtestFlags) validate() error {
 		errs = append(errs, fmt.Errorf("--server (%s): %w", env("server"), err))
 	}
 	switch f.flow {
-	case flowEnrol, flowLogin, flowSSO, flowVerify:
+	case flowEnrol, flowLogin, flowSSO, flowVerify, flowQR:
 	case "":
-		errs = append(errs, fmt.Errorf("--flow (%s) is required: enrol, login, sso or verify", env("flow")))
+		errs = append(errs, fmt.Errorf("--flow (%s) is required: enrol, login, sso, verify or qr", env("flow")))
 	default:
-		errs = append(errs, fmt.Errorf("--flow (%s): %q is not enrol, login, sso or verify", env("flow"), f.flow))
+		errs = append(errs, fmt.Errorf("--flow (%s): %q is not enrol, login, sso, verify or qr", env("flow"), f.flow))
 	}
 	if f.rate > loadtest.MaxRate {
 		errs = append(errs, fmt.Errorf("--rate (%s) must be at most %d/s", env("rate"), loadtest.MaxRate))
@@ -171,12 +176,12 @@ func (f *loadtestFlags) validate() error {
 	if f.sessions < 0 || f.sessions > loadtest.MaxCount {
 		errs = append(errs, fmt.Errorf("--sessions (%s) must be 0 to %d", env("sessions"), loadtest.MaxCount))
 	}
-	needsRP := f.flow == flowLogin || f.flow == flowSSO || f.flow == flowVerify
+	needsRP := f.flow == flowLogin || f.flow == flowSSO || f.flow == flowVerify || f.flow == flowQR
 	if needsRP && !f.setup {
 		if f.clientID == "" || f.clientSecret == "" {
 			errs = append(errs, fmt.Errorf("--flow %s needs --client-id and --client-secret, or --setup", f.flow))
 		}
-		if f.flow != flowVerify && f.redirectURI == "" {
+		if (f.flow == flowLogin || f.flow == flowSSO) && f.redirectURI == "" {
 			errs = append(errs, fmt.Errorf("--flow %s needs --redirect-uri, or --setup", f.flow))
 		}
 	}
@@ -277,7 +282,7 @@ func buildFlow(ctx context.Context, f loadtestFlags, relying loadtest.RP, stderr
 	case flowEnrol:
 		return newEnrolFlow(f)
 	}
-	// verify
+	// verify and qr: enrolled wallets
 	var dirs []string
 	dirs = append(dirs, f.wallets...)
 	if f.walletsDir != "" {
@@ -308,6 +313,10 @@ func buildFlow(ctx context.Context, f loadtestFlags, relying loadtest.RP, stderr
 			}
 			wallets = append(wallets, w)
 		}
+	}
+	if f.flow == flowQR {
+		fl, err := loadtest.NewQRFlow(f.server, relying, wallets, f.insecure)
+		return fl, cleanup, err
 	}
 	fl, err := loadtest.NewVerifyFlow(f.server, relying, wallets, f.insecure)
 	return fl, cleanup, err

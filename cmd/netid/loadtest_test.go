@@ -49,6 +49,7 @@ func TestSeedAndLoadtestFlows(t *testing.T) {
 		{"sso", []string{"--count", "12", "--concurrency", "2", "--sessions", "3", "--rate", "200/s", "--setup",
 			"--numbers", numbers, "--password", "seeded residents' password"}},
 		{"verify", []string{"--count", "4", "--concurrency", "2", "--setup", "--wallets-dir", wallets}},
+		{"qr", []string{"--count", "4", "--concurrency", "2", "--setup", "--wallets-dir", wallets}},
 	}
 	for _, r := range runs {
 		t.Run(r.flow, func(t *testing.T) {
