@@ -18,6 +18,10 @@ import (
 // The wallet commands that need no server: init, show, code, and the
 // refusals of enrol that come before any request.
 func TestWalletCommandsOffline(t *testing.T) {
+	// No server: port 1 on loopback refuses connections, whatever else
+	// runs on this machine (a netid serve on the default 127.0.0.1:8080
+	// would answer the commands that reach the network).
+	t.Setenv(env("server"), "http://127.0.0.1:1")
 	dir := filepath.Join(t.TempDir(), "w")
 	stdout, stderr, code := runNetid(t, "wallet", "init", "--wallet", dir, "--suite", "sm")
 	if code != 0 {
