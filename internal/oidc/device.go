@@ -238,7 +238,7 @@ func (p *Provider) issueDeviceTokens(ctx context.Context, r rp.RP, a Approval, n
 	}
 	done := a
 	done.Status, done.GrantID, done.Version = ApprovalDone, g.ID, a.Version+1
-	return p.issueTokens(ctx, r, g, DisclosureCode, func(ctx context.Context) error {
+	return p.issueTokens(ctx, r, g, DisclosureDevice, func(ctx context.Context) error {
 		if err := p.d.Store.UpdateApproval(ctx, a.Version, done); err != nil {
 			return err
 		}

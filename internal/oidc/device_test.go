@@ -147,7 +147,7 @@ func TestDeviceFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(ds) != 1 || ds[0].ClientID != r.reg.ClientID || ds[0].ACR != enrol.AssuranceSubstantial ||
-			ds[0].Kind != oidc.DisclosureCode || !slices.Equal(ds[0].Claims, []rp.Claim{rp.ClaimAgeOver18}) {
+			ds[0].Kind != oidc.DisclosureDevice || !slices.Equal(ds[0].Claims, []rp.Claim{rp.ClaimAgeOver18}) {
 			t.Errorf("disclosures = %+v, want one of age_over_18 to %s at substantial", ds, r.reg.ClientID)
 		}
 		// The refresh token works like the code flow's: rotated, same level.

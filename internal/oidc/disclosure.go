@@ -15,6 +15,9 @@ type DisclosureKind string
 const (
 	// DisclosureCode: tokens issued for an authorization code (a login).
 	DisclosureCode DisclosureKind = "authorization_code"
+	// DisclosureDevice: tokens issued for a device code (a QR login,
+	// RFC 8628).
+	DisclosureDevice DisclosureKind = "device_code"
 	// DisclosureRefresh: tokens issued for a refresh token; the RP
 	// received the claims again.
 	DisclosureRefresh DisclosureKind = "refresh_token"

@@ -72,6 +72,8 @@ func DisclosureEntry(d Disclosure) (translog.Entry, error) {
 	switch d.Kind {
 	case DisclosureCode:
 		event = translog.EventAuthorizationCode
+	case DisclosureDevice:
+		event = translog.EventDeviceCode
 	case DisclosureRefresh:
 		event = translog.EventRefreshToken
 	default:

@@ -224,8 +224,9 @@ func TestDisclosureEntry(t *testing.T) {
 		wantErr   bool
 	}{
 		{oidc.DisclosureCode, translog.EventAuthorizationCode, false},
+		{oidc.DisclosureDevice, translog.EventDeviceCode, false},
 		{oidc.DisclosureRefresh, translog.EventRefreshToken, false},
-		{"device_code", "", true},
+		{"client_credentials", "", true},
 	}
 	for _, tt := range tests {
 		d.Kind = tt.kind

@@ -166,6 +166,7 @@ var catalogueEN = map[string]string{
 
 	"kind.authorization_code":  "Login",
 	"kind.refresh_token":       "Token refreshed by the platform",
+	"kind.device_code":         "QR login",
 	"kind.disclosure":          "Information given to a platform",
 	"kind.consent-granted":     "Consent given",
 	"kind.consent-withdrawn":   "Consent withdrawn",
@@ -176,6 +177,7 @@ var catalogueEN = map[string]string{
 
 	"event.authorization_code":   "at a login",
 	"event.refresh_token":        "when the platform refreshed its token",
+	"event.device_code":          "at a QR login",
 	"event.enrolled":             "Account created",
 	"event.guardian-approved":    "Guardian approved the account",
 	"event.evidence-upgraded":    "Identity evidence upgraded",
@@ -518,6 +520,7 @@ var catalogueZH = map[string]string{
 
 	"kind.authorization_code":  "登录",
 	"kind.refresh_token":       "平台刷新了令牌",
+	"kind.device_code":         "扫码登录",
 	"kind.disclosure":          "向平台提供了信息",
 	"kind.consent-granted":     "给予同意",
 	"kind.consent-withdrawn":   "撤回同意",
@@ -528,6 +531,7 @@ var catalogueZH = map[string]string{
 
 	"event.authorization_code":   "登录时",
 	"event.refresh_token":        "平台刷新令牌时",
+	"event.device_code":          "扫码登录时",
 	"event.enrolled":             "创建账户",
 	"event.guardian-approved":    "监护人批准了账户",
 	"event.evidence-upgraded":    "身份证明已升级",

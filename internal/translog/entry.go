@@ -59,6 +59,7 @@ type Event string
 const (
 	EventAuthorizationCode Event = "authorization_code"
 	EventRefreshToken      Event = "refresh_token"
+	EventDeviceCode        Event = "device_code"
 )
 
 // Account events.
@@ -101,7 +102,7 @@ const (
 
 // events lists the events each kind accepts; a kind not listed has none.
 var events = map[Kind][]Event{
-	KindDisclosure: {EventAuthorizationCode, EventRefreshToken},
+	KindDisclosure: {EventAuthorizationCode, EventRefreshToken, EventDeviceCode},
 	KindAccountEvent: {EventEnrolled, EventGuardianApproved, EventEvidenceUpgraded, EventPasswordChanged,
 		EventPhoneChanged, EventDeviceAdded, EventDeviceRemoved, EventDataExported, EventSuspended,
 		EventReinstated, EventDeleted, EventMethodLocked, EventMethodUnlocked, EventGuardianViewed, EventGuardianActed},

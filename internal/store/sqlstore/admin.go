@@ -239,9 +239,9 @@ func (s *Store) StatsAuthenticationsByDay(ctx context.Context, from, to time.Tim
 	err := s.do(ctx, "stats: authentications by day", func(q querier) error {
 		out = out[:0]
 		rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT at / %d AS day, client_id, acr, COUNT(*) FROM disclosures
-			WHERE at >= $1 AND at < $2 AND kind = $3
+			WHERE at >= $1 AND at < $2 AND kind IN ($3, $4)
 			GROUP BY at / %[1]d, client_id, acr ORDER BY day, client_id, acr`, microsPerDay),
-			micros(from), micros(to), string(oidc.DisclosureCode))
+			micros(from), micros(to), string(oidc.DisclosureCode), string(oidc.DisclosureDevice))
 		if err != nil {
 			return err
 		}

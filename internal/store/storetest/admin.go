@@ -208,8 +208,8 @@ func testAdminStats(t *testing.T, e Engine) {
 						ResidentID: fmt.Sprintf("r%d", i), AssignedAt: at}))
 				}
 
-				// Disclosures: logins of two RPs at two levels over two
-				// days, plus a refresh, which is not a login.
+				// Disclosures: logins of two RPs at several levels over
+				// two days, plus a refresh, which is not a login.
 				disc := func(id, client string, at time.Time, acr enrol.Assurance, kind oidc.DisclosureKind) {
 					must(s.RecordDisclosure(ctx, oidc.Disclosure{ID: id, ResidentID: "r0", ClientID: client, GrantID: "g-" + id,
 						At: at, ACR: acr, Kind: kind}))
@@ -221,6 +221,8 @@ func testAdminStats(t *testing.T, e Engine) {
 				disc("d5", "rp-a", day0.Add(5*time.Hour), enrol.AssuranceLow, oidc.DisclosureRefresh)
 				disc("d6", "rp-a", day0.Add(25*time.Hour), enrol.AssuranceHigh, oidc.DisclosureCode)
 				disc("d7", "rp-a", day0.Add(48*time.Hour), enrol.AssuranceHigh, oidc.DisclosureCode)
+				// A QR login is a login too.
+				disc("d8", "rp-b", day0.Add(26*time.Hour), enrol.AssuranceSubstantial, oidc.DisclosureDevice)
 
 				byStatus, err := s.StatsResidentsByStatus(ctx)
 				must(err)
@@ -253,6 +255,7 @@ func testAdminStats(t *testing.T, e Engine) {
 					{Day: day(0), ClientID: "rp-a", Level: "substantial", Count: 1},
 					{Day: day(0), ClientID: "rp-b", Level: "low", Count: 1},
 					{Day: day(1), ClientID: "rp-a", Level: "high", Count: 1},
+					{Day: day(1), ClientID: "rp-b", Level: "substantial", Count: 1},
 				}
 				if diff := cmp.Diff(want, auths); diff != "" {
 					t.Errorf("StatsAuthenticationsByDay() mismatch (-want +got):\n%s", diff)
