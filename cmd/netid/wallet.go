@@ -65,6 +65,7 @@ attestation) exits 3 and is saved: run netid wallet enrol again with it.
 			newWalletCertificatesCommand(stdout, stderr),
 			newWalletLockCommand(stdout, stderr, true),
 			newWalletLockCommand(stdout, stderr, false),
+			newWalletMinorsCommand(stdout, stderr),
 			newWalletDeleteCommand(stdout, stderr),
 			newWalletApproveCommand(stdout, stderr),
 		},

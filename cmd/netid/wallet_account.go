@@ -213,13 +213,14 @@ The export is recorded in the resident's transparency log.
 
 func newWalletConsentsCommand(stdout, stderr io.Writer) *ffcli.Command {
 	var wf walletFlags
-	var withdraw string
+	var withdraw, minor string
 	fs := flag.NewFlagSet("netid wallet consents", flag.ContinueOnError)
 	wf.register(fs)
+	registerMinorFlag(fs, &minor)
 	fs.StringVar(&withdraw, "withdraw", "", "withdraw the consent given to the platform of this client `id`: its tokens are revoked")
 	return newCommand(&ffcli.Command{
 		Name:       "consents",
-		ShortUsage: "netid wallet consents [--wallet DIR] [--withdraw CLIENT_ID]",
+		ShortUsage: "netid wallet consents [--wallet DIR] [--minor ID] [--withdraw CLIENT_ID]",
 		ShortHelp:  "list the consents you gave platforms, or withdraw one",
 		LongHelp: `Print, as JSON, every platform with a consent the resident asked netid
 to remember or with live access (tokens from a consent given for one
@@ -230,6 +231,8 @@ withdraw the consent given to that platform, remembered or not: its access
 and refresh tokens are revoked at once, its next login asks again, and the
 withdrawal is recorded in the transparency log.
 
+` + minorNote + `
+
 ` + signInNote,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
@@ -237,13 +240,14 @@ withdrawal is recorded in the transparency log.
 				return err
 			}
 			return wf.signedIn(ctx, stderr, func(_ *wallet.Wallet, c *wallet.Client, token string) error {
+				acct := accountAPI{c: c, token: token, minor: minor}
 				if withdraw != "" {
-					if err := c.WithdrawConsent(ctx, token, withdraw); err != nil {
+					if err := acct.withdrawConsent(ctx, withdraw); err != nil {
 						return walletError(err)
 					}
 					fmt.Fprintf(stderr, "Consent to %s withdrawn; its tokens are revoked.\n", withdraw)
 				}
-				cs, err := c.Consents(ctx, token)
+				cs, err := acct.consents(ctx)
 				if err != nil {
 					return walletError(err)
 				}
@@ -255,19 +259,22 @@ withdrawal is recorded in the transparency log.
 
 func newWalletCertificatesCommand(stdout, stderr io.Writer) *ffcli.Command {
 	var wf walletFlags
-	var revoke, reason string
+	var revoke, reason, minor string
 	fs := flag.NewFlagSet("netid wallet certificates", flag.ContinueOnError)
 	wf.register(fs)
+	registerMinorFlag(fs, &minor)
 	fs.StringVar(&revoke, "revoke", "", "revoke the certificate of this `serial` (hexadecimal)")
 	fs.StringVar(&reason, "reason", "unspecified", "`reason` of a revocation: unspecified, keyCompromise (lost or stolen device) or cessationOfOperation")
 	return newCommand(&ffcli.Command{
 		Name:       "certificates",
-		ShortUsage: "netid wallet certificates [--wallet DIR] [--revoke SERIAL [--reason R]]",
+		ShortUsage: "netid wallet certificates [--wallet DIR] [--minor ID] [--revoke SERIAL [--reason R]]",
 		ShortHelp:  "list your internet certificates, or revoke one",
 		LongHelp: `Print the resident's internet certificates as JSON: serial, status (valid,
 expired, revoked), validity, device-key fingerprint, PEM. With --revoke,
 revoke that certificate first (recorded in the transparency log); revoking
 this wallet's own certificate ends its ability to sign in or present.
+
+` + minorNote + `
 
 ` + signInNote,
 		FlagSet: fs,
@@ -276,13 +283,14 @@ this wallet's own certificate ends its ability to sign in or present.
 				return err
 			}
 			return wf.signedIn(ctx, stderr, func(_ *wallet.Wallet, c *wallet.Client, token string) error {
+				acct := accountAPI{c: c, token: token, minor: minor}
 				if revoke != "" {
-					if err := c.RevokeCertificate(ctx, token, revoke, reason); err != nil {
+					if err := acct.revokeCertificate(ctx, revoke, reason); err != nil {
 						return walletError(err)
 					}
 					fmt.Fprintf(stderr, "Certificate %s revoked (%s).\n", revoke, reason)
 				}
-				cs, err := c.Certificates(ctx, token)
+				cs, err := acct.certificates(ctx)
 				if err != nil {
 					return walletError(err)
 				}
@@ -298,16 +306,20 @@ func newWalletLockCommand(stdout, stderr io.Writer, lock bool) *ffcli.Command {
 	if lock {
 		name, verb = "lock", "Lock"
 	}
+	var minor string
 	fs := flag.NewFlagSet("netid wallet "+name, flag.ContinueOnError)
 	wf.register(fs)
+	registerMinorFlag(fs, &minor)
 	return newCommand(&ffcli.Command{
 		Name:       name,
-		ShortUsage: "netid wallet " + name + " [--wallet DIR] password|dynamic-code|wallet|account",
+		ShortUsage: "netid wallet " + name + " [--wallet DIR] [--minor ID] password|dynamic-code|wallet|account",
 		ShortHelp:  strings.ToLower(verb) + " a way of signing in, or the whole account",
 		LongHelp: verb + ` a way of signing in: password, dynamic-code, wallet, or account (every
 way at once). A locked method fails at once, with a message saying so, at
 every platform and at the resident API; a lock and an unlock are recorded in
 the transparency log. Prints the lock's state as JSON.
+
+` + minorNote + `
 
 ` + signInNote,
 		FlagSet: fs,
@@ -316,7 +328,7 @@ the transparency log. Prints the lock's state as JSON.
 				return exitError{code: exitUsage, msg: fmt.Sprintf("wallet %s takes one method: password, dynamic-code, wallet or account", name)}
 			}
 			return wf.signedIn(ctx, stderr, func(_ *wallet.Wallet, c *wallet.Client, token string) error {
-				st, err := c.SetLock(ctx, token, args[0], lock)
+				st, err := accountAPI{c: c, token: token, minor: minor}.setLock(ctx, args[0], lock)
 				if err != nil {
 					return walletError(err)
 				}
