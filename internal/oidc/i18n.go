@@ -8,87 +8,31 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
+	"github.com/netid/netid/internal/i18n"
 )
 
-// pageLang is a language the pages are written in, as a BCP 47 tag that
-// goes into <html lang>, Content-Language and the lang parameter.
-type pageLang string
+// pageLang is a language the pages are written in (package i18n, shared
+// with the resident portal).
+type pageLang = i18n.Lang
 
 const (
-	langEN pageLang = "en"
-	langZH pageLang = "zh-CN"
+	langEN = i18n.EN
+	langZH = i18n.ZH
 )
 
 // langs are the supported languages; the first is the default.
-var langs = []pageLang{langEN, langZH}
+var langs = i18n.Langs
 
-// langNames name each language in itself, for the switch link: a reader
-// who cannot read the current page can still find their own language.
-var langNames = map[pageLang]string{langEN: "English", langZH: "中文"}
-
-// langMatcher maps an Accept-Language list onto langs. The matcher knows
-// that zh and zh-Hans mean Simplified Chinese, and it maps Traditional
-// Chinese (zh-TW, zh-Hant) there too, with low confidence, which for a
-// Chinese reader beats English. English is its default.
-var langMatcher = language.NewMatcher([]language.Tag{language.English, language.MustParse("zh-CN")})
-
-// maxAcceptLanguage bounds the header the matcher parses: a real browser
-// sends a few dozen bytes.
-const maxAcceptLanguage = 1024
+// langNames name each language in itself, for the switch link.
+var langNames = i18n.Names
 
 // langCookieMaxAge keeps an explicit choice for a year.
-const langCookieMaxAge = 365 * 24 * 60 * 60
+const langCookieMaxAge = i18n.CookieMaxAge
 
-// parseLang accepts exactly the supported tags, ignoring case (a lang
-// parameter or cookie is outside data; anything else is ignored).
-func parseLang(s string) (pageLang, bool) {
-	for _, l := range langs {
-		if strings.EqualFold(s, string(l)) {
-			return l, true
-		}
-	}
-	return "", false
-}
-
-// acceptLang chooses from an Accept-Language header, honouring q-values;
-// English when the header is absent, malformed or names nothing we have.
-func acceptLang(header string) pageLang {
-	if header == "" || len(header) > maxAcceptLanguage {
-		return langEN
-	}
-	tags, _, err := language.ParseAcceptLanguage(header)
-	if err != nil || len(tags) == 0 {
-		return langEN
-	}
-	_, i, conf := langMatcher.Match(tags...)
-	if conf == language.No {
-		return langEN
-	}
-	return langs[i]
-}
-
-// chooseLang picks the language of a page: an explicit lang query
-// parameter or (already parsed) form field, else the lang cookie of an
-// earlier switch, else Accept-Language. explicit reports that the choice
-// came from a parameter, so that the caller remembers it in the cookie.
-func chooseLang(r *http.Request, cookieName string) (l pageLang, explicit bool) {
-	if l, ok := parseLang(r.URL.Query().Get("lang")); ok {
-		return l, true
-	}
-	// PostForm is read only when the handler parsed it: parsing here could
-	// consume a body the handler has not read yet, or fail a second time.
-	if r.PostForm != nil {
-		if l, ok := parseLang(r.PostForm.Get("lang")); ok {
-			return l, true
-		}
-	}
-	if c, err := r.Cookie(cookieName); err == nil {
-		if l, ok := parseLang(c.Value); ok {
-			return l, false
-		}
-	}
-	return acceptLang(r.Header.Get("Accept-Language")), false
+// chooseLang picks the language of a page (i18n.Choose): the lang
+// parameter or form field, the remembered choice, Accept-Language.
+func chooseLang(r *http.Request, cookieName string) (pageLang, bool) {
+	return i18n.Choose(r, cookieName)
 }
 
 // langCookieName follows the provider's other cookies: under https the
@@ -120,39 +64,23 @@ func switchHref(r *http.Request, lang pageLang) string {
 	return "?" + q.Encode()
 }
 
-// translator renders catalogue messages in one language.
+// translator renders catalogue messages in one language; a missing key
+// shows as the key in brackets (TestCataloguesComplete keeps it from
+// happening).
 type translator struct {
 	lang pageLang
-	cat  map[string]string
+	cat  i18n.Catalogue
 }
 
 func newTranslator(l pageLang) translator {
 	return translator{lang: l, cat: catalogues[l]}
 }
 
-// text returns the message key formatted with args. A missing key shows
-// as the key in brackets, which the tests look for; it cannot happen with
-// complete catalogues, which TestCataloguesComplete checks.
-func (t translator) text(key string, args ...any) string {
-	s, ok := t.cat[key]
-	if !ok {
-		return "[" + key + "]"
-	}
-	if len(args) == 0 {
-		return s
-	}
-	return fmt.Sprintf(s, args...)
-}
+// text returns the message key formatted with args.
+func (t translator) text(key string, args ...any) string { return t.cat.Text(key, args...) }
 
-// html returns a message that carries markup (the catalogues are ours and
-// trusted); the arguments, which are not, are escaped first.
-func (t translator) html(key string, args ...any) template.HTML {
-	esc := make([]any, len(args))
-	for i, a := range args {
-		esc[i] = template.HTMLEscapeString(fmt.Sprint(a))
-	}
-	return template.HTML(t.text(key, esc...)) //nolint:gosec // trusted catalogue, escaped arguments
-}
+// html returns a message that carries markup, its arguments escaped.
+func (t translator) html(key string, args ...any) template.HTML { return t.cat.HTML(key, args...) }
 
 // localize translates an English message the handlers pass (their error
 // messages and titles are written in English, the catalogue's msgid, as

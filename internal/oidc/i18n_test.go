@@ -4,9 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,79 +16,6 @@ import (
 
 	"github.com/netid/netid/internal/rp"
 )
-
-func TestChooseLang(t *testing.T) {
-	const cookie = "__Host-netid-lang"
-	tests := []struct {
-		name         string
-		query        string
-		form         url.Values
-		cookie       string
-		accept       string
-		want         pageLang
-		wantExplicit bool
-	}{
-		{name: "nothing", want: langEN},
-		{name: "accept zh-CN", accept: "zh-CN", want: langZH},
-		{name: "accept zh", accept: "zh", want: langZH},
-		{name: "accept zh-Hans", accept: "zh-Hans", want: langZH},
-		{name: "accept zh-Hans-CN", accept: "zh-Hans-CN,zh;q=0.9", want: langZH},
-		{name: "accept lower case zh-cn", accept: "zh-cn", want: langZH},
-		{name: "accept en-US", accept: "en-US,en;q=0.9", want: langEN},
-		{name: "accept unsupported only", accept: "fr-FR, de;q=0.8", want: langEN},
-		{name: "accept unsupported then zh", accept: "fr, zh;q=0.5", want: langZH},
-		{name: "q-values prefer zh", accept: "en;q=0.1, zh-CN;q=0.9", want: langZH},
-		{name: "q-values prefer en", accept: "zh-CN;q=0.2, en;q=0.8", want: langEN},
-		{name: "q=0 refuses zh", accept: "zh-CN;q=0, en", want: langEN},
-		{name: "q=0 only", accept: "zh-CN;q=0", want: langEN},
-		{name: "wildcard", accept: "*", want: langEN},
-		{name: "malformed", accept: "zh-CN;q=abc,,;;", want: langEN},
-		{name: "too long", accept: "zh-CN," + strings.Repeat("x-abc,", 200), want: langEN},
-		{name: "query zh-CN", query: "lang=zh-CN", want: langZH, wantExplicit: true},
-		{name: "query case", query: "lang=ZH-cn", want: langZH, wantExplicit: true},
-		{name: "query en beats accept", query: "lang=en", accept: "zh-CN", want: langEN, wantExplicit: true},
-		{name: "query beats cookie", query: "lang=en", cookie: "zh-CN", want: langEN, wantExplicit: true},
-		{name: "invalid query ignored", query: "lang=zh", accept: "en", want: langEN},
-		{name: "invalid query falls to accept", query: "lang=fr", accept: "zh-CN", want: langZH},
-		{name: "form field", form: url.Values{"lang": {"zh-CN"}}, want: langZH, wantExplicit: true},
-		{name: "invalid form field", form: url.Values{"lang": {"<x>"}}, accept: "zh", want: langZH},
-		{name: "cookie beats accept", cookie: "zh-CN", accept: "en", want: langZH},
-		{name: "cookie en", cookie: "en", accept: "zh-CN", want: langEN},
-		{name: "invalid cookie ignored", cookie: "klingon", accept: "zh-CN", want: langZH},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, "/login?"+tt.query, nil)
-			if tt.form != nil {
-				r.PostForm = tt.form
-			}
-			if tt.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: cookie, Value: tt.cookie})
-			}
-			if tt.accept != "" {
-				r.Header.Set("Accept-Language", tt.accept)
-			}
-			got, explicit := chooseLang(r, cookie)
-			if got != tt.want || explicit != tt.wantExplicit {
-				t.Errorf("chooseLang = %q, %v; want %q, %v", got, explicit, tt.want, tt.wantExplicit)
-			}
-		})
-	}
-}
-
-func FuzzAcceptLang(f *testing.F) {
-	for _, s := range []string{"", "zh-CN", "en;q=0.1, zh-CN;q=0.9", "zh-CN;q=0", "*", "fr,,;q=", "zh-Hant-TW", "x-" + strings.Repeat("a", 300)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		if got := acceptLang(h); !slices.Contains(langs, got) {
-			t.Fatalf("acceptLang(%q) = %q, not a supported language", h, got)
-		}
-		if got, ok := parseLang(h); ok && !slices.Contains(langs, got) {
-			t.Fatalf("parseLang(%q) = %q", h, got)
-		}
-	})
-}
 
 var formatVerb = regexp.MustCompile(`%(\[[0-9]+\])?[a-z]`)
 

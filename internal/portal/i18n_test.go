@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -23,67 +22,6 @@ import (
 	"github.com/netid/netid/internal/rp"
 	"github.com/netid/netid/internal/translog"
 )
-
-func TestChooseLang(t *testing.T) {
-	const cookie = "__Host-netid-lang"
-	tests := []struct {
-		name         string
-		query        string
-		cookie       string
-		accept       string
-		want         Lang
-		wantExplicit bool
-	}{
-		{name: "nothing", want: LangEN},
-		{name: "accept zh-CN", accept: "zh-CN", want: LangZH},
-		{name: "accept zh", accept: "zh", want: LangZH},
-		{name: "accept zh-Hans-CN", accept: "zh-Hans-CN,zh;q=0.9", want: LangZH},
-		{name: "accept zh-TW goes to Chinese", accept: "zh-TW", want: LangZH},
-		{name: "accept en-US", accept: "en-US,en;q=0.9", want: LangEN},
-		{name: "accept unsupported only", accept: "fr-FR, de;q=0.8", want: LangEN},
-		{name: "accept unsupported then zh", accept: "fr, zh;q=0.5", want: LangZH},
-		{name: "q-values prefer zh", accept: "en;q=0.1, zh-CN;q=0.9", want: LangZH},
-		{name: "q=0 refuses zh", accept: "zh-CN;q=0, en", want: LangEN},
-		{name: "malformed", accept: "zh-CN;q=abc,,;;", want: LangEN},
-		{name: "too long", accept: "zh-CN," + strings.Repeat("x-abc,", 200), want: LangEN},
-		{name: "query zh-CN", query: "lang=zh-CN", want: LangZH, wantExplicit: true},
-		{name: "query case", query: "lang=ZH-cn", want: LangZH, wantExplicit: true},
-		{name: "query en beats accept", query: "lang=en", accept: "zh-CN", want: LangEN, wantExplicit: true},
-		{name: "query beats cookie", query: "lang=en", cookie: "zh-CN", want: LangEN, wantExplicit: true},
-		{name: "invalid query falls to accept", query: "lang=fr", accept: "zh-CN", want: LangZH},
-		{name: "cookie beats accept", cookie: "zh-CN", accept: "en", want: LangZH},
-		{name: "invalid cookie ignored", cookie: "klingon", accept: "zh-CN", want: LangZH},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, "/account?"+tt.query, nil)
-			if tt.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: cookie, Value: tt.cookie})
-			}
-			if tt.accept != "" {
-				r.Header.Set("Accept-Language", tt.accept)
-			}
-			got, explicit := chooseLang(r, cookie)
-			if got != tt.want || explicit != tt.wantExplicit {
-				t.Errorf("chooseLang = %q, %v; want %q, %v", got, explicit, tt.want, tt.wantExplicit)
-			}
-		})
-	}
-}
-
-func FuzzAcceptLang(f *testing.F) {
-	for _, s := range []string{"", "zh-CN", "en;q=0.1, zh-CN;q=0.9", "zh-CN;q=0", "*", "fr,,;q=", "zh-Hant-TW", "x-" + strings.Repeat("a", 300)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		if got := acceptLang(h); !slices.Contains(langs, got) {
-			t.Fatalf("acceptLang(%q) = %q, not a supported language", h, got)
-		}
-		if got, ok := parseLang(h); ok && !slices.Contains(langs, got) {
-			t.Fatalf("parseLang(%q) = %q", h, got)
-		}
-	})
-}
 
 func TestSwitchHref(t *testing.T) {
 	tests := []struct {
