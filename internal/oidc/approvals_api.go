@@ -114,12 +114,15 @@ func (p *Provider) approvalInternal(w http.ResponseWriter, r *http.Request, op s
 	problem.WriteError(w, r, p.log, fmt.Errorf("oidc: %s: %w", op, err))
 }
 
-// approvalAt finds the approval a request's code names, after counting the
-// lookup against the client address's limit, with its RP. It answers 429,
-// 404 (malformed or unknown code), 410 (expired) itself and returns false.
+// approvalAt finds the approval a request's code names, with its RP. It
+// answers 429, 404 (malformed or unknown code), 410 (expired) itself and
+// returns false. Only a code that names no approval counts against the
+// client address's limit: a guess is what the limit is for, and a wallet
+// answering its own sign-in (two lookups) need not write a counter.
 func (p *Provider) approvalAt(w http.ResponseWriter, r *http.Request) (Approval, rp.RP, bool) {
 	ctx := r.Context()
-	ok, wait, err := p.lookups.Allow(ctx, p.clientAddr(r))
+	addr := p.clientAddr(r)
+	ok, wait, err := p.lookups.Check(ctx, addr)
 	if err != nil {
 		p.approvalInternal(w, r, "approval throttle", err)
 		return Approval{}, rp.RP{}, false
@@ -132,6 +135,10 @@ func (p *Provider) approvalAt(w http.ResponseWriter, r *http.Request) (Approval,
 		return Approval{}, rp.RP{}, false
 	}
 	notFound := func() (Approval, rp.RP, bool) {
+		if _, _, err := p.lookups.Allow(ctx, addr); err != nil {
+			p.approvalInternal(w, r, "approval throttle", err)
+			return Approval{}, rp.RP{}, false
+		}
 		approvalProblem(w, r, http.StatusNotFound, "approval-not-found",
 			"no sign-in waits for this code: check the code, or start the sign-in again")
 		return Approval{}, rp.RP{}, false

@@ -47,10 +47,11 @@ type Config struct {
 	// seconds, default 5 s). Polling faster is answered slow_down, which
 	// adds 5 seconds for that device code.
 	DevicePollInterval time.Duration
-	// ApprovalLookups limits, per client address, how often approval
-	// codes are looked up (the wallet's fetch and answer): an approval
-	// code has 40 bits, so it must not be guessable at speed. Default 30
-	// per 10 minutes; a zero field takes its default.
+	// ApprovalLookups limits, per client address, the lookups of approval
+	// codes that name no approval (guesses; the wallet's lookups of a
+	// live code are not counted): an approval code has 40 bits, so it
+	// must not be guessable at speed. Default 30 per 10 minutes; a zero
+	// field takes its default.
 	ApprovalLookups throttle.Limit
 	// ClientCacheTTL is how long a relying party's registration is cached
 	// in memory: a suspension or a secret rotation takes effect within it
@@ -73,10 +74,10 @@ const (
 	maxApprovalLifetime        = 30 * time.Minute
 )
 
-// defaultApprovalLookups is the default of Config.ApprovalLookups: a wallet
-// makes two lookups per approval, so 30 in 10 minutes leaves room for
-// several people behind one address, and an address guesses a live code
-// of 2^40 with negligible odds.
+// defaultApprovalLookups is the default of Config.ApprovalLookups: 30
+// unknown codes in 10 minutes leaves room for mistyped codes of several
+// people behind one address, and an address guesses a live code of 2^40
+// with negligible odds.
 var defaultApprovalLookups = throttle.Limit{Scope: "oidc-approval-lookup", Max: 30, Window: 10 * time.Minute}
 
 // approvalLookups is ApprovalLookups with each zero field defaulted.

@@ -308,9 +308,9 @@ func TestStepUpExpired(t *testing.T) {
 	})
 }
 
-// TestApprovalLookupsThrottled: approval codes are short, so their lookup
-// is limited per address: beyond the limit, 429 with Retry-After, even
-// for a code that exists.
+// TestApprovalLookupsThrottled: approval codes are short, so lookups of
+// codes that name no approval are limited per address: beyond the limit,
+// 429 with Retry-After, even for a code that exists.
 func TestApprovalLookupsThrottled(t *testing.T) {
 	e := newEnv(t, "sqlite", func(c *oidc.Config) { c.ApprovalLookups.Max, c.ApprovalLookups.Window = 3, time.Minute })
 	who := e.enrolResident("柳永", 41)
@@ -328,8 +328,20 @@ func TestApprovalLookupsThrottled(t *testing.T) {
 			got.status, got.slug(), got.header.Get("Retry-After"))
 	}
 	e.clock.Advance(time.Minute)
-	if got := e.approvalCall(http.MethodGet, code, nil); got.status != http.StatusOK {
-		t.Errorf("lookup after the window: status %d, want 200", got.status)
+	// Only guesses count: the wallet's own lookups of a code that exists
+	// never use up the limit.
+	for i := range 5 {
+		if got := e.approvalCall(http.MethodGet, code, nil); got.status != http.StatusOK {
+			t.Errorf("lookup %d of the right code after the window: status %d, want 200", i, got.status)
+		}
+	}
+	for i := range 3 {
+		if got := e.approvalCall(http.MethodGet, "CCCC-CCCC", nil); got.status != http.StatusNotFound {
+			t.Errorf("guess %d in the new window: status %d, want 404", i, got.status)
+		}
+	}
+	if got := e.approvalCall(http.MethodGet, code, nil); got.status != http.StatusTooManyRequests {
+		t.Errorf("lookup after three more guesses: status %d, want 429", got.status)
 	}
 }
 

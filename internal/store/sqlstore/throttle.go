@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +37,36 @@ func (s *Store) ThrottleHit(ctx context.Context, key string, window time.Duratio
 	})
 	if err != nil {
 		return 0, time.Time{}, err
+	}
+	return int(count), fromMicros(start), nil
+}
+
+var _ throttle.Counter = (*Store)(nil)
+
+// ThrottleCount implements throttle.Counter: the hits of key's current
+// window, read without counting one; 0 when there is no counter or its
+// window ended at or before now.
+func (s *Store) ThrottleCount(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	if key == "" {
+		return 0, time.Time{}, fmt.Errorf("sqlstore: throttle count: %w: empty key", errInvalid)
+	}
+	expired := micros(now) - window.Microseconds()
+	var count, start int64
+	found := true
+	err := s.do(ctx, "throttle count", func(q querier) error {
+		found = true
+		err := q.QueryRowContext(ctx, `SELECT hits, window_start FROM throttle_counters WHERE bucket = $1`, key).Scan(&count, &start)
+		if errors.Is(err, sql.ErrNoRows) {
+			found = false
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if !found || start <= expired {
+		return 0, time.Time{}, nil
 	}
 	return int(count), fromMicros(start), nil
 }

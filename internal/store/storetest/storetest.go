@@ -48,6 +48,7 @@ func Run(t *testing.T, e Engine) {
 		{"ThrottleWindow", testThrottleWindow},
 		{"ThrottleResetPrune", testThrottleResetPrune},
 		{"ThrottleInTx", testThrottleInTx},
+		{"ThrottleCount", testThrottleCount},
 		{"CertificateCRUD", testCertificateCRUD},
 		{"CertificateValidation", testCertificateValidation},
 		{"CertificateRevoke", testCertificateRevoke},

@@ -137,3 +137,37 @@ func testThrottleInTx(t *testing.T, e Engine) {
 		t.Errorf("ThrottleHit() after rollback = %d, %v; want 1, nil", n, err)
 	}
 }
+
+// testThrottleCount checks the read-only count that limits counting only
+// failures rely on (throttle.Limiter.Check): it sees the current window's
+// hits, counts none itself, and reads 0 for an unknown key or an ended
+// window.
+func testThrottleCount(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := open(t, e)
+	const window = time.Minute
+	start := t0.Truncate(time.Microsecond)
+	if n, _, err := s.ThrottleCount(ctx, "c", window, t0); err != nil || n != 0 {
+		t.Fatalf("ThrottleCount(unknown) = %d, %v; want 0", n, err)
+	}
+	for range 2 {
+		if _, _, err := s.ThrottleHit(ctx, "c", window, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		n, ws, err := s.ThrottleCount(ctx, "c", window, t0.Add(time.Second))
+		if err != nil || n != 2 || !ws.Equal(start) {
+			t.Fatalf("ThrottleCount() = %d, %v, %v; want 2 since %v, however often it is read", n, ws, err, start)
+		}
+	}
+	if n, _, err := s.ThrottleCount(ctx, "c", window, t0.Add(window)); err != nil || n != 0 {
+		t.Errorf("ThrottleCount(window over) = %d, %v; want 0", n, err)
+	}
+	if n, _, err := s.ThrottleHit(ctx, "c", window, t0.Add(time.Second)); err != nil || n != 3 {
+		t.Errorf("ThrottleHit() after the reads = %d, %v; want 3 (reads count nothing)", n, err)
+	}
+	if _, _, err := s.ThrottleCount(ctx, "", window, t0); err == nil {
+		t.Error("ThrottleCount(empty key) succeeded")
+	}
+}
