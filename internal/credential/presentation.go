@@ -418,3 +418,37 @@ func checkDisclosures(os []Opening, cs []Commitment) error {
 	}
 	return nil
 }
+
+// PresentationFailure names the way a presentation failed verification,
+// as the stable reason code that both verification APIs (POST
+// /v1/presentations/verify and the wallet approvals) put in their problem
+// types; ok is false for an error that is not a verification failure (a
+// store error, say).
+func PresentationFailure(err error) (reason string, ok bool) {
+	var revoked *RevokedError
+	if errors.As(err, &revoked) {
+		return "presentation-certificate-revoked", true
+	}
+	for _, c := range presentationFailures {
+		if errors.Is(err, c.target) {
+			return c.reason, true
+		}
+	}
+	return "", false
+}
+
+// presentationFailures are the reason codes of the verification errors.
+var presentationFailures = []struct {
+	target error
+	reason string
+}{
+	{ErrPresentation, "presentation-malformed"},
+	{ErrPresentationSignature, "presentation-signature"},
+	{ErrPresentationAudience, "presentation-audience"},
+	{ErrPresentationChallenge, "presentation-challenge"},
+	{ErrPresentationExpired, "presentation-expired"},
+	{ErrPresentationNotYetValid, "presentation-not-yet-valid"},
+	{ErrCertificateInvalid, "presentation-certificate-invalid"},
+	{ErrDisclosure, "presentation-disclosure"},
+	{ErrCommitment, "presentation-disclosure"},
+}

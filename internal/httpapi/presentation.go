@@ -184,28 +184,14 @@ func authenticateRP(ctx context.Context, r *http.Request, rps interface {
 // presentationProblem maps a verification failure to its 422 problem; an
 // error that is not one (the store, say) passes through.
 func presentationProblem(err error) error {
+	slug, ok := credential.PresentationFailure(err)
+	if !ok {
+		return err
+	}
+	detail := err.Error()
 	var revoked *credential.RevokedError
-	cases := []struct {
-		target error
-		slug   string
-	}{
-		{credential.ErrPresentation, "presentation-malformed"},
-		{credential.ErrPresentationSignature, "presentation-signature"},
-		{credential.ErrPresentationAudience, "presentation-audience"},
-		{credential.ErrPresentationChallenge, "presentation-challenge"},
-		{credential.ErrPresentationExpired, "presentation-expired"},
-		{credential.ErrPresentationNotYetValid, "presentation-not-yet-valid"},
-		{credential.ErrCertificateInvalid, "presentation-certificate-invalid"},
-		{credential.ErrDisclosure, "presentation-disclosure"},
-		{credential.ErrCommitment, "presentation-disclosure"},
-	}
 	if errors.As(err, &revoked) {
-		return NewProblem(http.StatusUnprocessableEntity, "presentation-certificate-revoked", revoked.Error())
+		detail = revoked.Error()
 	}
-	for _, c := range cases {
-		if errors.Is(err, c.target) {
-			return NewProblem(http.StatusUnprocessableEntity, c.slug, err.Error())
-		}
-	}
-	return err
+	return NewProblem(http.StatusUnprocessableEntity, slug, detail)
 }

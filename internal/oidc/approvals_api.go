@@ -325,7 +325,7 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 		ClientID: party.ClientID, Challenge: a.Challenge, Now: p.now(),
 	}, nil)
 	if err != nil {
-		if slug, ok := presentationSlug(err); ok {
+		if slug, ok := credential.PresentationFailure(err); ok {
 			return fail(http.StatusUnprocessableEntity, slug, err.Error())
 		}
 		p.approvalInternal(w, r, "verify presentation", err)
@@ -376,33 +376,6 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 	return res, true
 }
 
-// presentationSlug maps a presentation that does not verify to its
-// problem slug (the same slugs as POST /v1/presentations/verify).
-func presentationSlug(err error) (string, bool) {
-	var revoked *credential.RevokedError
-	if errors.As(err, &revoked) {
-		return "presentation-certificate-revoked", true
-	}
-	for _, c := range []struct {
-		target error
-		slug   string
-	}{
-		{credential.ErrPresentation, "presentation-malformed"},
-		{credential.ErrPresentationSignature, "presentation-signature"},
-		{credential.ErrPresentationAudience, "presentation-audience"},
-		{credential.ErrPresentationChallenge, "presentation-challenge"},
-		{credential.ErrPresentationExpired, "presentation-expired"},
-		{credential.ErrPresentationNotYetValid, "presentation-not-yet-valid"},
-		{credential.ErrCertificateInvalid, "presentation-certificate-invalid"},
-		{credential.ErrDisclosure, "presentation-disclosure"},
-		{credential.ErrCommitment, "presentation-disclosure"},
-	} {
-		if errors.Is(err, c.target) {
-			return c.slug, true
-		}
-	}
-	return "", false
-}
 
 // decodeAnswer reads the answer strictly: application/json, one object,
 // no unknown members, a known decision, a presentation, known claims.
