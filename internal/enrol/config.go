@@ -128,7 +128,7 @@ func (c Config) Validate() error {
 		bad("certificate validity %v: want 0 (the CA's) or at least 1m", c.CertificateValidity)
 	}
 	for name, a := range map[string]Assurance{"chip": c.ChipCeiling, "authority": c.AuthorityCeiling, "assisted": c.AssistedCeiling} {
-		if a.rank() == 0 {
+		if a.Rank() == 0 {
 			bad("%s ceiling %q: want low, substantial or high", name, a)
 		}
 	}

@@ -34,8 +34,10 @@ const (
 	AssuranceHigh        Assurance = "high"
 )
 
-// rank orders assurance levels; unknown levels rank below low.
-func (a Assurance) rank() int {
+// Rank orders assurance levels, 1 (low) to 3 (high); anything else ranks
+// 0, below low. The OpenID provider and the RP registry compare levels
+// with it.
+func (a Assurance) Rank() int {
 	switch a {
 	case AssuranceLow:
 		return 1
@@ -49,7 +51,7 @@ func (a Assurance) rank() int {
 
 // minAssurance returns the lower of a and b.
 func minAssurance(a, b Assurance) Assurance {
-	if a.rank() <= b.rank() {
+	if a.Rank() <= b.Rank() {
 		return a
 	}
 	return b

@@ -122,7 +122,7 @@ func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence, f
 		if pathwayRank(v.pathway) > pathwayRank(r.Pathway) {
 			n.Pathway = v.pathway
 		}
-		if ceiling.rank() > r.Ceiling.rank() {
+		if ceiling.Rank() > r.Ceiling.Rank() {
 			n.Ceiling = ceiling
 		}
 		n.UpdatedAt, n.Version = at, r.Version+1

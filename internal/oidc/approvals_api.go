@@ -358,7 +358,7 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 		return fail(http.StatusForbidden, "approval-account-inactive", "the account is waiting for its guardian's approval")
 	case res.Status != enrol.StatusActive:
 		return fail(http.StatusForbidden, "approval-account-inactive", "the account of this certificate cannot sign in")
-	case rank(res.Ceiling) < rank(enrol.AssuranceSubstantial):
+	case res.Ceiling.Rank() < enrol.AssuranceSubstantial.Rank():
 		return fail(http.StatusForbidden, "approval-level", "this account cannot reach the level the sign-in needs")
 	}
 	err = p.d.Residents.CheckMethod(ctx, res.ID, enrol.MethodWallet)
@@ -375,7 +375,6 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 	}
 	return res, true
 }
-
 
 // decodeAnswer reads the answer strictly: application/json, one object,
 // no unknown members, a known decision, a presentation, known claims.

@@ -21,19 +21,6 @@ const (
 	amrMFA = "mfa"
 )
 
-// rank orders assurance levels; anything else ranks 0.
-func rank(a enrol.Assurance) int {
-	switch a {
-	case enrol.AssuranceLow:
-		return 1
-	case enrol.AssuranceSubstantial:
-		return 2
-	case enrol.AssuranceHigh:
-		return 3
-	}
-	return 0
-}
-
 // levels lists the assurance levels, lowest first.
 var levels = []enrol.Assurance{enrol.AssuranceLow, enrol.AssuranceSubstantial, enrol.AssuranceHigh}
 
@@ -50,7 +37,7 @@ func maxAchievable() enrol.Assurance { return enrol.AssuranceSubstantial }
 func achievableLevels() []string {
 	var out []string
 	for _, l := range levels {
-		if rank(l) <= rank(maxAchievable()) {
+		if l.Rank() <= maxAchievable().Rank() {
 			out = append(out, string(l))
 		}
 	}
@@ -65,20 +52,20 @@ func achievableLevels() []string {
 // error: netid will not guess what an RP meant by a level it does not know.
 func requiredLevel(min enrol.Assurance, acrValues []string) (enrol.Assurance, error) {
 	required := min
-	if rank(required) == 0 {
+	if required.Rank() == 0 {
 		required = enrol.AssuranceLow
 	}
 	var lowest enrol.Assurance
 	for _, v := range acrValues {
 		a := enrol.Assurance(strings.TrimSpace(v))
-		if rank(a) == 0 {
+		if a.Rank() == 0 {
 			return "", fmt.Errorf("acr_values: %q is not one of low, substantial, high", v)
 		}
-		if lowest == "" || rank(a) < rank(lowest) {
+		if lowest == "" || a.Rank() < lowest.Rank() {
 			lowest = a
 		}
 	}
-	if rank(lowest) > rank(required) {
+	if lowest.Rank() > required.Rank() {
 		required = lowest
 	}
 	return required, nil

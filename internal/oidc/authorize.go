@@ -66,7 +66,7 @@ func (p *Provider) authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthR
 	if sess != nil && !p.sessionServes(sess, pr.ACR, prompts, r.Data.MaxAge) {
 		sess = nil
 	}
-	if sess == nil && rank(pr.ACR) > rank(maxAchievable()) {
+	if sess == nil && pr.ACR.Rank() > maxAchievable().Rank() {
 		return nil, errUnmetRequirements(fmt.Sprintf("level %s is required but a login here reaches at most %s", pr.ACR, maxAchievable()))
 	}
 	none := slices.Contains(prompts, oidc.PromptNone)
@@ -153,7 +153,7 @@ func (p *Provider) sessionServes(s *LoginSession, required enrol.Assurance, prom
 	if maxAge != nil && p.now().Sub(s.AuthTime) > time.Duration(*maxAge)*time.Second {
 		return false
 	}
-	return rank(s.ACR) >= rank(required)
+	return s.ACR.Rank() >= required.Rank()
 }
 
 // sessionFrom returns the live login session the request's cookie names,

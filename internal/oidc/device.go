@@ -106,7 +106,7 @@ func (p *Provider) deviceAuthorization(ctx context.Context, r *op.ClientRequest[
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("%s", err.Error())
 	}
-	if rank(required) > rank(maxAchievable()) {
+	if required.Rank() > maxAchievable().Rank() {
 		return nil, errUnmetRequirements(fmt.Sprintf("level %s is required but a login here reaches at most %s", required, maxAchievable()))
 	}
 	req, err := json.Marshal(deviceRequest{Scopes: scopes, Claims: approvedOnly(c.rp, requestedClaims(scopes)), ACR: required})

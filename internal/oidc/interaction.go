@@ -165,8 +165,8 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	// already if not even that can reach the level, and an account whose
 	// ceiling is lower cannot reach it at all: a session never stands in
 	// for a level it did not reach.
-	if rank(f.pr.ACR) > rank(enrol.AssuranceLow) {
-		if rank(acct.AssuranceCeiling) < rank(f.pr.ACR) || rank(f.pr.ACR) > rank(maxAchievable()) {
+	if f.pr.ACR.Rank() > enrol.AssuranceLow.Rank() {
+		if acct.AssuranceCeiling.Rank() < f.pr.ACR.Rank() || f.pr.ACR.Rank() > maxAchievable().Rank() {
 			p.finishWithError(w, r, f, errUnmetRequirements(fmt.Sprintf("level %s is required; this account reaches at most %s", f.pr.ACR, acct.AssuranceCeiling)))
 			return
 		}
@@ -358,7 +358,7 @@ func (p *Provider) remember(ctx context.Context, c Consent) error {
 // It is the last gate of the level: whatever path led here, a session
 // below the level the request needs never yields a code.
 func (p *Provider) finish(w http.ResponseWriter, r *http.Request, f *flow, sess LoginSession, claims []rp.Claim) {
-	if rank(sess.ACR) < rank(f.pr.ACR) {
+	if sess.ACR.Rank() < f.pr.ACR.Rank() {
 		p.finishWithError(w, r, f, errUnmetRequirements(fmt.Sprintf("level %s is required; the login reached %s", f.pr.ACR, sess.ACR)))
 		return
 	}

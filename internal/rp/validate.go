@@ -113,19 +113,6 @@ func defaultSector(uris []string) string {
 	return host
 }
 
-// rank orders assurance levels; anything else ranks 0.
-func rank(a enrol.Assurance) int {
-	switch a {
-	case enrol.AssuranceLow:
-		return 1
-	case enrol.AssuranceSubstantial:
-		return 2
-	case enrol.AssuranceHigh:
-		return 3
-	}
-	return 0
-}
-
 // Normalize returns reg with its defaults applied (sector from the redirect
 // URIs, minimum assurance low, name and purposes trimmed) and checks it.
 // The error lists every broken rule, each wrapping ErrInvalid.
@@ -209,7 +196,7 @@ func (reg Registration) Normalize() (Registration, error) {
 	if out.MinAssurance == "" {
 		out.MinAssurance = enrol.AssuranceLow
 	}
-	if rank(out.MinAssurance) == 0 {
+	if out.MinAssurance.Rank() == 0 {
 		bad("minimum assurance %q is not low, substantial or high", out.MinAssurance)
 	}
 	if err := errors.Join(errs...); err != nil {
