@@ -280,28 +280,49 @@ func (c *codeFlow) codeFrom(step string, p *provider, r RP, a *answer) (code str
 func (c *codeFlow) redeem(ctx context.Context, b *browser, p *provider, r RP, code string) error {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {r.RedirectURI},
 		"code_verifier": {c.verifier}}
+	access, claims, err := b.tokens(ctx, p, r, form)
+	if err != nil {
+		return err
+	}
+	if claims.Nonce != c.nonce {
+		return &StepError{Step: "token", Kind: "unexpected answer", Detail: "ID token audience, nonce or subject"}
+	}
+	return b.userinfo(ctx, p, access, claims.Sub)
+}
+
+// tokens posts a token request of the platform r (client_secret_basic)
+// and returns the access token and the ID token's claims, whose audience
+// must be r and whose subject must be set. The signature is not verified
+// (see redeem).
+func (b *browser) tokens(ctx context.Context, p *provider, r RP, form url.Values) (string, idClaims, error) {
 	a, err := b.do(ctx, "token", http.MethodPost, p.token, form, func(req *http.Request) {
 		req.SetBasicAuth(url.QueryEscape(r.ClientID), url.QueryEscape(r.ClientSecret))
 	})
 	if err != nil {
-		return err
+		return "", idClaims{}, err
 	}
 	if a.status != http.StatusOK {
-		return unexpected("token", a, "200 with tokens")
+		return "", idClaims{}, unexpected("token", a, "200 with tokens")
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		IDToken     string `json:"id_token"`
 	}
 	if err := json.Unmarshal(a.body, &tok); err != nil || tok.AccessToken == "" || tok.IDToken == "" {
-		return &StepError{Step: "token", Kind: "unexpected answer", Detail: "no access or ID token"}
+		return "", idClaims{}, &StepError{Step: "token", Kind: "unexpected answer", Detail: "no access or ID token"}
 	}
 	claims, err := jwtClaims(tok.IDToken)
-	if err != nil || claims.Aud != r.ClientID || claims.Nonce != c.nonce || claims.Sub == "" {
-		return &StepError{Step: "token", Kind: "unexpected answer", Detail: "ID token audience, nonce or subject"}
+	if err != nil || claims.Aud != r.ClientID || claims.Sub == "" {
+		return "", idClaims{}, &StepError{Step: "token", Kind: "unexpected answer", Detail: "ID token audience, nonce or subject"}
 	}
-	a, err = b.do(ctx, "userinfo", http.MethodGet, p.userinfo, nil, func(req *http.Request) {
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return tok.AccessToken, claims, nil
+}
+
+// userinfo calls the userinfo endpoint with the access token; the
+// subject must be the ID token's.
+func (b *browser) userinfo(ctx context.Context, p *provider, access, sub string) error {
+	a, err := b.do(ctx, "userinfo", http.MethodGet, p.userinfo, nil, func(req *http.Request) {
+		req.Header.Set("Authorization", "Bearer "+access)
 	})
 	if err != nil {
 		return err
@@ -312,7 +333,7 @@ func (c *codeFlow) redeem(ctx context.Context, b *browser, p *provider, r RP, co
 	var ui struct {
 		Sub string `json:"sub"`
 	}
-	if err := json.Unmarshal(a.body, &ui); err != nil || ui.Sub != claims.Sub {
+	if err := json.Unmarshal(a.body, &ui); err != nil || ui.Sub != sub {
 		return &StepError{Step: "userinfo", Kind: "unexpected answer", Detail: "subject differs from the ID token's"}
 	}
 	return nil

@@ -101,34 +101,10 @@ func (f *QRFlow) Worker(ctx context.Context, i, n int) (func(context.Context, in
 			return &StepError{Step: "approve", Kind: "unexpected answer", Detail: "status " + res.Status}
 		}
 		// The platform's next poll gets the tokens.
-		a, err = b.do(ctx, "token", http.MethodPost, p.token,
-			url.Values{"grant_type": {deviceGrant}, "device_code": {da.DeviceCode}}, auth)
+		access, claims, err := b.tokens(ctx, p, f.rp, url.Values{"grant_type": {deviceGrant}, "device_code": {da.DeviceCode}})
 		if err != nil {
 			return err
 		}
-		if a.status != http.StatusOK {
-			return unexpected("token", a, "200 with tokens")
-		}
-		var tok struct {
-			AccessToken string `json:"access_token"`
-			IDToken     string `json:"id_token"`
-		}
-		if err := json.Unmarshal(a.body, &tok); err != nil || tok.AccessToken == "" || tok.IDToken == "" {
-			return &StepError{Step: "token", Kind: "unexpected answer", Detail: "no access or ID token"}
-		}
-		claims, err := jwtClaims(tok.IDToken)
-		if err != nil || claims.Aud != f.rp.ClientID || claims.Sub == "" {
-			return &StepError{Step: "token", Kind: "unexpected answer", Detail: "ID token audience or subject"}
-		}
-		a, err = b.do(ctx, "userinfo", http.MethodGet, p.userinfo, nil, func(req *http.Request) {
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		})
-		if err != nil {
-			return err
-		}
-		if a.status != http.StatusOK {
-			return unexpected("userinfo", a, "200")
-		}
-		return nil
+		return b.userinfo(ctx, p, access, claims.Sub)
 	}, nil
 }
