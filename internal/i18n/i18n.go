@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -122,4 +125,50 @@ func (c Catalogue) HTML(key string, args ...any) template.HTML {
 		esc[i] = template.HTMLEscapeString(fmt.Sprint(a))
 	}
 	return template.HTML(c.Text(key, esc...)) //nolint:gosec // trusted catalogue, escaped arguments
+}
+
+// formatVerb matches a fmt verb, with an explicit argument index or not.
+var formatVerb = regexp.MustCompile(`%(\[[0-9]+\])?[a-z]`)
+
+// verbs lists a format's verbs with the argument each one takes, sorted:
+// a translation may reorder its arguments but must take the same ones.
+func verbs(s string) []string {
+	var out []string
+	next := 1
+	for _, m := range formatVerb.FindAllStringSubmatch(s, -1) {
+		n := next
+		if m[1] != "" {
+			n, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
+		}
+		next = n + 1
+		out = append(out, strconv.Itoa(n)+m[0][len(m[0])-1:])
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Check lists how c, a translation of the reference catalogue ref, falls
+// short: a key missing or empty, a message whose format verbs differ from
+// the reference's (an argument would be dropped or misplaced), a key the
+// reference does not have. Each package's tests check its catalogues
+// with it.
+func (c Catalogue) Check(ref Catalogue) []string {
+	var out []string
+	for key, en := range ref {
+		s, ok := c[key]
+		if !ok || strings.TrimSpace(s) == "" {
+			out = append(out, fmt.Sprintf("missing translation of %q", key))
+			continue
+		}
+		if want, got := verbs(en), verbs(s); !slices.Equal(want, got) {
+			out = append(out, fmt.Sprintf("%q: format verbs %v differ from the reference's %v", key, got, want))
+		}
+	}
+	for key := range c {
+		if _, ok := ref[key]; !ok {
+			out = append(out, fmt.Sprintf("key %q is not in the reference catalogue", key))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -96,3 +96,22 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 }
+
+func TestCatalogueCheck(t *testing.T) {
+	ref := Catalogue{"a": "%d of %s", "b": "plain", "c": "%[2]s %[1]d"}
+	tests := []struct {
+		name string
+		c    Catalogue
+		want int
+	}{
+		{"complete, arguments reordered", Catalogue{"a": "%[2]s 的 %[1]d", "b": "平", "c": "%[1]d %[2]s"}, 0},
+		{"missing and empty", Catalogue{"a": "%d of %s", "b": "  "}, 2},
+		{"verb dropped", Catalogue{"a": "%d", "b": "x", "c": "%[2]s %[1]d"}, 1},
+		{"extra key", Catalogue{"a": "%d of %s", "b": "x", "c": "%[2]s %[1]d", "d": "?"}, 1},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Check(ref); len(got) != tt.want {
+			t.Errorf("%s: Check() = %q, want %d problems", tt.name, got, tt.want)
+		}
+	}
+}

@@ -7,33 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/netid/netid/internal/i18n"
 	"github.com/netid/netid/internal/rp"
 )
-
-var formatVerb = regexp.MustCompile(`%(\[[0-9]+\])?[a-z]`)
-
-// verbs lists a format's verbs with the argument each one takes.
-func verbs(s string) []string {
-	var out []string
-	next := 1
-	for _, m := range formatVerb.FindAllStringSubmatch(s, -1) {
-		n := next
-		if m[1] != "" {
-			n, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
-		}
-		next = n + 1
-		out = append(out, strconv.Itoa(n)+m[0][len(m[0])-1:])
-	}
-	slices.Sort(out)
-	return out
-}
 
 func TestCataloguesComplete(t *testing.T) {
 	for _, l := range langs {
@@ -41,20 +21,8 @@ func TestCataloguesComplete(t *testing.T) {
 		if !ok {
 			t.Fatalf("no catalogue for %q", l)
 		}
-		for key, en := range catalogueEN {
-			s, ok := cat[key]
-			if !ok || strings.TrimSpace(s) == "" {
-				t.Errorf("%s: missing translation of %q", l, key)
-				continue
-			}
-			if diff := cmp.Diff(verbs(en), verbs(s)); diff != "" {
-				t.Errorf("%s %q: format verbs differ from English (-en +%s):\n%s", l, key, l, diff)
-			}
-		}
-		for key := range cat {
-			if _, ok := catalogueEN[key]; !ok {
-				t.Errorf("%s: key %q is not in the English catalogue", l, key)
-			}
+		for _, problem := range i18n.Catalogue(cat).Check(catalogueEN) {
+			t.Errorf("%s: %s", l, problem)
 		}
 	}
 	seen := map[string]string{}
