@@ -8,17 +8,34 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/httpapi"
 )
 
-// knownConfigKeys holds every flag name of every netid command. One config
+// knownConfigKeys returns every flag name of every netid command. One config
 // file serves all commands, so a key that only `serve` knows must not break
-// `migrate`; a key no command knows is a typo and is refused.
-var knownConfigKeys = map[string]bool{}
+// `migrate`; a key no command knows is a typo and is refused. It is computed
+// once from a command tree of its own, so commands run concurrently (as the
+// tests do) never write a shared map.
+func knownConfigKeys() map[string]bool {
+	configKeysOnce.Do(func() {
+		configKeys = map[string]bool{}
+		walk(newRootCommand(io.Discard, io.Discard), func(c *ffcli.Command) {
+			c.FlagSet.VisitAll(func(f *flag.Flag) { configKeys[f.Name] = true })
+		})
+	})
+	return configKeys
+}
+
+var (
+	configKeysOnce sync.Once
+	configKeys     map[string]bool
+)
 
 // configFileParser reads the --config file: JSON if it starts with '{',
 // otherwise one "flag-name value" pair per line with # comments.
@@ -29,7 +46,7 @@ func configFileParser(r io.Reader, set func(name, value string) error) error {
 	}
 	checked := func(name, value string) error {
 		name = strings.TrimLeft(name, "-")
-		if !knownConfigKeys[name] {
+		if !knownConfigKeys()[name] {
 			return fmt.Errorf("config file: unknown setting %q (settings are flag names without dashes, see netid <command> --help)", name)
 		}
 		if err := set(name, value); err != nil && !strings.Contains(err.Error(), "not defined") {

@@ -168,9 +168,6 @@ Run "netid <command> --help" for a command's flags.`,
 		newLoadtestCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	}
-	walk(root, func(c *ffcli.Command) {
-		c.FlagSet.SetOutput(stderr)
-		c.FlagSet.VisitAll(func(f *flag.Flag) { knownConfigKeys[f.Name] = true })
-	})
+	walk(root, func(c *ffcli.Command) { c.FlagSet.SetOutput(stderr) })
 	return root
 }
