@@ -35,25 +35,6 @@ import (
 	"github.com/netid/netid/internal/translog"
 )
 
-// syncBuffer is a bytes.Buffer safe to read while the server process
-// writes its log into it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // loggedServer is a built netid serve whose log can be read while it runs.
 type loggedServer struct {
 	cmd  *exec.Cmd

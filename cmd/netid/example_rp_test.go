@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"html"
 	"io"
@@ -132,10 +131,10 @@ func enrolWithScript(t *testing.T, s *server) (number, password string) {
 // startExampleRP runs the example platform on addr (a redirect URL of
 // http://addr/callback) and waits until it answers; the bound is generous
 // for a loaded machine and is not an assertion on speed.
-func startExampleRP(t *testing.T, bin, addr, issuer, clientID, secret, acr string) (string, *bytes.Buffer) {
+func startExampleRP(t *testing.T, bin, addr, issuer, clientID, secret, acr string) (string, *syncBuffer) {
 	t.Helper()
 	base := "http://" + addr
-	logs := new(bytes.Buffer)
+	logs := new(syncBuffer)
 	cmd := exec.Command(bin, "--issuer", issuer, "--client-id", clientID, "--listen", addr,
 		"--redirect-url", base+"/callback", "--scopes", "openid age_over_18", "--acr", acr)
 	// The secret through the environment, as the example recommends.

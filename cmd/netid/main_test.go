@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -182,13 +183,32 @@ func freeAddr(t *testing.T) string {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *bytes.Buffer
+	logs *syncBuffer
 	done chan error
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the server process
+// writes its log into it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	s := &server{addr: freeAddr(t), logs: new(bytes.Buffer), done: make(chan error, 1)}
+	s := &server{addr: freeAddr(t), logs: new(syncBuffer), done: make(chan error, 1)}
 	s.cmd = exec.Command(netidBin, append([]string{"serve", "--addr", s.addr}, args...)...)
 	s.cmd.Stderr = s.logs
 	s.cmd.Env = os.Environ()
