@@ -199,6 +199,16 @@ func testAdminServe(t *testing.T, s *server, adminAddr string, storage []string)
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// The group commit of the SQLite store, which PostgreSQL does not use.
+	sqliteStore := !slices.Contains(storage, "--database-url")
+	for _, name := range []string{"netid_store_commits_total", "netid_store_committed_transactions_total", "netid_store_commit_queue"} {
+		if got := strings.Contains(m, "\n"+name+" "); got != sqliteStore {
+			t.Errorf("/metrics has %s: %v, want %v (SQLite: %v)", name, got, sqliteStore, sqliteStore)
+		}
+	}
+	if sqliteStore && strings.Contains(m, "\nnetid_store_committed_transactions_total 0\n") {
+		t.Error("/metrics counts no committed transaction after an enrolment")
+	}
 
 	// The revocation through the API is on this node's /crl at once, even
 	// with a CRL cached just before.

@@ -161,6 +161,9 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := registerCommitMetrics(srv.Registry(), svc.store); err != nil {
+		return err
+	}
 	srv.MountTranslog(tlog)
 	srv.MountCertificates(en.ca, 4096)
 	srv.MountPresentations(httpapi.PresentationAPI{Suite: svc.suite, CA: en.ca, Certificates: svc.store,

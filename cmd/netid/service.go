@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/netid/netid/internal/crypto/keystore"
 	"github.com/netid/netid/internal/crypto/suite"
 	"github.com/netid/netid/internal/store/postgres"
@@ -98,4 +100,30 @@ func openService(ctx context.Context, f storageFlags, log *slog.Logger, migrate 
 		log.Info("migrated schema", "applied", applied)
 	}
 	return &service{suite: s, store: st, keys: keys}, nil
+}
+
+// registerCommitMetrics puts the store's group commit on /metrics (SQLite):
+// transactions per commit is what the fsync budget buys, and a queue that
+// keeps growing means the single writer is saturated.
+func registerCommitMetrics(reg prometheus.Registerer, st *sqlstore.Store) error {
+	if !st.CommitStats().Enabled {
+		return nil
+	}
+	cs := []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "netid_store_commits_total",
+			Help: "Engine commits of the store's group commit (each one fsync)."},
+			func() float64 { return float64(st.CommitStats().Batches) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "netid_store_committed_transactions_total",
+			Help: "Write transactions committed through the group commit."},
+			func() float64 { return float64(st.CommitStats().Transactions) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "netid_store_commit_queue",
+			Help: "Write transactions waiting for their commit, the one running included."},
+			func() float64 { return float64(st.CommitStats().Waiting) }),
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("registering store metrics: %w", err)
+		}
+	}
+	return nil
 }

@@ -22,6 +22,14 @@
 // (BEGIN IMMEDIATE waits up to the busy timeout); an SQLITE_BUSY that still
 // escapes is classified as retryable and the transaction reruns.
 //
+// Because each commit waits for an fsync, the store runs with group commit
+// (sqlstore.Dialect.GroupCommit): the write transactions of this process
+// that arrive while one commit is in progress run next as one SQLite
+// transaction, each in its own savepoint, and share one fsync. A caller
+// hears of its commit only once that fsync is done, so the durability
+// promise is unchanged; the SSO code flow went from about 790 to about
+// 1,000 flows/s with it (docs/performance.md).
+//
 // # Migrations
 //
 // migrations/NNNN_name.sql, embedded, applied by Store.Migrate; the same

@@ -75,6 +75,9 @@ func Dialect() sqlstore.Dialect {
 		Isolation:   sql.LevelDefault,
 		Classify:    Classify,
 		TableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1`,
+		// One writer, and every commit waits for an fsync: transactions
+		// that arrive together share one commit.
+		GroupCommit: true,
 	}
 }
 

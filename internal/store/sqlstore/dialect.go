@@ -72,6 +72,11 @@ type Dialect struct {
 	// lock keeps concurrent runs from queueing behind each other statement
 	// by statement and covers the creation of schema_migrations itself.
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(context.Context) error, err error)
+	// GroupCommit makes the store run write transactions through one
+	// committer that commits those arriving together at once, each in its
+	// own savepoint (groupcommit.go). For an engine with a single writer
+	// whose commit waits for the disk (SQLite, synchronous=FULL).
+	GroupCommit bool
 	// LogAppendLock, if not empty, is the first statement of a transaction
 	// begun with a context marked by store.WithLogAppend: a lock that
 	// makes transparency-log appends wait for each other rather than

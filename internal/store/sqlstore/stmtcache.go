@@ -95,7 +95,31 @@ func (c *stmtCache) close() {
 type cachedQuerier struct {
 	s  *Store
 	tx *sql.Tx
+	// wrote, when not nil, marks a method run outside a transaction under
+	// group commit: its first write statement is not run but reported
+	// here (and as an error), and do runs the method again in a
+	// transaction.
+	wrote *bool
 }
+
+// stopAtWrite reports whether query must not run here: a write outside a
+// transaction under group commit.
+func (c cachedQuerier) stopAtWrite(query string) bool {
+	if c.wrote == nil || c.tx != nil || !isWrite(query) {
+		return false
+	}
+	*c.wrote = true
+	return true
+}
+
+// doneCtx is an ended context: a *sql.Row can only carry an error that
+// database/sql put there, and a query on an ended context is refused
+// before it reaches a connection.
+var doneCtx = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // raw is the transaction or the pool, for what the cache does not serve.
 func (c cachedQuerier) raw() querier {
@@ -119,6 +143,10 @@ func (c cachedQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (c cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if c.wrote != nil && c.tx == nil {
+		*c.wrote = true // an Exec writes, whatever its text
+		return nil, errWriteOutsideTx
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -126,6 +154,9 @@ func (c cachedQuerier) ExecContext(ctx context.Context, query string, args ...an
 }
 
 func (c cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c.stopAtWrite(query) {
+		return nil, errWriteOutsideTx
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -133,6 +164,9 @@ func (c cachedQuerier) QueryContext(ctx context.Context, query string, args ...a
 }
 
 func (c cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if c.stopAtWrite(query) {
+		return c.s.db.QueryRowContext(doneCtx, query, args...)
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -142,6 +176,10 @@ func (c cachedQuerier) QueryRowContext(ctx context.Context, query string, args .
 // PrepareContext prepares a statement of the transaction or the pool that
 // the caller closes (the bulk inserts of seed.go).
 func (c cachedQuerier) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if c.wrote != nil && c.tx == nil {
+		*c.wrote = true // only the bulk inserts prepare
+		return nil, errWriteOutsideTx
+	}
 	if c.tx != nil {
 		return c.tx.PrepareContext(ctx, query)
 	}

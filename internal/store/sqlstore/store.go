@@ -22,6 +22,9 @@ type Store struct {
 	now        func() time.Time
 	retry      retryPolicy
 	stmts      stmtCache
+	// gc runs write transactions in shared commits when the dialect asks
+	// for it (SQLite); nil otherwise.
+	gc *committer
 }
 
 var _ store.TxRunner = (*Store)(nil)
@@ -81,6 +84,9 @@ func New(db *sql.DB, d Dialect, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.migrations = ms
+	if s.d.GroupCommit {
+		s.gc = newCommitter(s)
+	}
 	return s, nil
 }
 
@@ -98,6 +104,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database handle. Calls in flight may fail.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
 	s.stmts.close()
 	return s.db.Close()
 }
@@ -130,9 +139,21 @@ func (s *Store) q(ctx context.Context) querier {
 // run again after a retryable failure (a failed statement wrote nothing).
 func (s *Store) do(ctx context.Context, op string, fn func(q querier) error) error {
 	if tx := s.txFrom(ctx); tx != nil {
-		return s.wrap(op, fn(cachedQuerier{s, tx}))
+		return s.wrap(op, fn(cachedQuerier{s, tx, nil}))
 	}
-	return s.wrap(op, s.withRetry(ctx, func() error { return fn(cachedQuerier{s: s}) }))
+	if s.gc == nil {
+		return s.wrap(op, s.withRetry(ctx, func() error { return fn(cachedQuerier{s: s}) }))
+	}
+	// With group commit, fn runs on the pool until its first write; a
+	// method that writes then runs again, whole, as a transaction of the
+	// committer, so that its write shares a commit with others. What it
+	// read before is read again in the transaction.
+	var wrote bool
+	err := s.withRetry(ctx, func() error { return fn(cachedQuerier{s: s, wrote: &wrote}) })
+	if !wrote {
+		return s.wrap(op, err)
+	}
+	return s.wrap(op, s.InTx(ctx, func(ctx context.Context) error { return fn(cachedQuerier{s, s.txFrom(ctx), nil}) }))
 }
 
 // wrap prefixes err with the operation and maps the engine's meaning onto

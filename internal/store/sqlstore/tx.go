@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -48,6 +49,9 @@ func (s *Store) txFrom(ctx context.Context) *sql.Tx {
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if s.txFrom(ctx) != nil {
 		return fn(ctx)
+	}
+	if s.gc != nil {
+		return s.withRetry(ctx, func() error { return s.gc.submit(ctx, fn) })
 	}
 	return s.withRetry(ctx, func() error { return s.runTx(ctx, fn) })
 }
@@ -110,7 +114,7 @@ func (p retryPolicy) delay(attempt int) time.Duration {
 func (s *Store) withRetry(ctx context.Context, op func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := op()
-		if err == nil || s.d.Classify(err) != ClassRetry {
+		if err == nil || (s.d.Classify(err) != ClassRetry && !errors.Is(err, errBatchAborted)) {
 			return err
 		}
 		if attempt >= s.retry.attempts {
