@@ -3,6 +3,7 @@ module github.com/netid/netid
 go 1.26.8
 
 require (
+	filippo.io/nistec v0.0.4
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/emmansun/gmsm v0.44.0
 	github.com/go-jose/go-jose/v4 v4.1.9

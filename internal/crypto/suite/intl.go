@@ -160,6 +160,16 @@ func (intlSuite) VerifyChain(cert *x509.Certificate, opts VerifyOptions) ([][]*x
 	if cert == nil {
 		return nil, fmt.Errorf("%w: nil certificate", ErrCertificateInvalid)
 	}
+	// Accept-only: anything the fast path does not accept, crypto/x509
+	// judges (fastpath.go).
+	if chain := intlFastChain(cert, opts); chain != nil {
+		return [][]*x509.Certificate{chain}, nil
+	}
+	return intlLibraryChains(cert, opts)
+}
+
+// intlLibraryChains is VerifyChain through crypto/x509 alone.
+func intlLibraryChains(cert *x509.Certificate, opts VerifyOptions) ([][]*x509.Certificate, error) {
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	for _, c := range opts.Roots {
 		roots.AddCert(c)

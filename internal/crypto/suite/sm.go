@@ -178,6 +178,16 @@ func (smSuite) VerifyChain(cert *x509.Certificate, opts VerifyOptions) ([][]*x50
 	if cert == nil || len(cert.Raw) == 0 {
 		return nil, fmt.Errorf("%w: nil or unparsed certificate", ErrCertificateInvalid)
 	}
+	// Accept-only: anything the fast path does not accept, smx509 judges
+	// (fastpath.go).
+	if chain := smFastChain(cert, opts); chain != nil {
+		return [][]*x509.Certificate{chain}, nil
+	}
+	return smLibraryChains(cert, opts)
+}
+
+// smLibraryChains is VerifyChain through smx509 alone.
+func smLibraryChains(cert *x509.Certificate, opts VerifyOptions) ([][]*x509.Certificate, error) {
 	// Every certificate is parsed again from Raw with smx509; back maps the
 	// smx509 values to the caller's values so that the chains returned hold
 	// the caller's pointers.
