@@ -127,7 +127,7 @@ func (s *Service) Complete(ctx context.Context, id, token string, csrDER []byte)
 		if approval != "" {
 			r.ApprovalHash = s.hashSecret(approval)
 		}
-		if r.DynamicSecret, err = s.seal(ctx, cur.ResidentID, fieldDynamic, secret); err != nil {
+		if r.DynamicSecret, err = sealDynamicSecret(s.sealer(ctx, cur.ResidentID), secret); err != nil {
 			return err
 		}
 		if err := s.d.Store.CreateResident(ctx, r); err != nil {

@@ -160,6 +160,10 @@
 // conformance suite in internal/store/storetest (enrol.go). Personal data is
 // only ever stored sealed under the resident's data key (envelope), which
 // Start creates: abandoning an enrolment is erased by shredding that key.
+// A bulk loader (netid seed) that writes residents without enrolments
+// builds their sealed fields and anchor index with seedrecord.go's
+// exported functions, the ones enrolment itself writes them with, so that
+// those formats have one owner.
 //
 // # Errors
 //

@@ -147,7 +147,7 @@ type assistedRecord struct {
 
 // anchorMessage is the blind-index input of an identity anchor.
 func (r identityRecord) anchorMessage() string {
-	return anchorDomain + r.AnchorAuthority + "\x00" + r.AnchorPerson
+	return string(AnchorIndexInput(r.AnchorAuthority, r.AnchorPerson))
 }
 
 // sealJSON marshals v and seals it as field of owner.

@@ -131,7 +131,7 @@ func (s *Service) create(ctx context.Context, v verified, guardian *GuardianAppl
 		}
 		rec := e
 		var err error
-		if rec.Identity, err = s.sealJSON(ctx, residentID, fieldIdentity, v.identity); err != nil {
+		if rec.Identity, err = sealIdentity(s.sealer(ctx, residentID), v.identity); err != nil {
 			return err
 		}
 		if rec.Portrait, err = s.seal(ctx, residentID, fieldPortrait, v.portrait); err != nil {

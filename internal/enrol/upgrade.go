@@ -116,7 +116,7 @@ func (s *Service) Upgrade(ctx context.Context, residentID string, ev Evidence, f
 			ident.Assisted = old.Assisted
 		}
 		n := r
-		if n.Identity, err = s.sealJSON(ctx, r.ID, fieldIdentity, ident); err != nil {
+		if n.Identity, err = sealIdentity(s.sealer(ctx, r.ID), ident); err != nil {
 			return err
 		}
 		if pathwayRank(v.pathway) > pathwayRank(r.Pathway) {

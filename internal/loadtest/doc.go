@@ -6,7 +6,10 @@
 // Seeded residents are real records, as an enrolment leaves them: a data
 // key wrapped by the key-encryption key, a sealed identity with a unique
 // identity anchor, an argon2id password hash, a sealed dynamic-code
-// secret, an internet number and, on request, an internet certificate. Two
+// secret, an internet number and, on request, an internet certificate;
+// the sealed fields, the anchor's blind-index input and the certificate's
+// attributes come from enrol's bulk-loading functions (enrol.SealIdentity
+// and its neighbours), so they follow enrol's formats. Two
 // shortcuts make them fast and mark them as synthetic: every resident of
 // a run shares one password hash (computed once), and their identity
 // anchors are under an authority no document has ("netid-seed"). They

@@ -10,7 +10,6 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,30 +117,6 @@ func (r SeedResult) PerSecond() float64 {
 // residents: no document has it, so a seeded anchor never collides with a
 // real resident's.
 const SeedAnchorAuthority = "netid-seed"
-
-// seedField* are the envelope fields enrol seals under (internal/enrol:
-// fieldIdentity, fieldDynamic); a test opens seeded records through
-// enrol.Service to keep them in step.
-const (
-	seedFieldIdentity = "identity"
-	seedFieldDynamic  = "dynamic-code-secret"
-	anchorDomain      = "netid/identity-anchor/v1\x00"
-)
-
-// seedIdentity is enrol's sealed identity record (identityRecord) as JSON.
-type seedIdentity struct {
-	Name            string        `json:"name"`
-	BirthDate       document.Date `json:"birth_date"`
-	Sex             string        `json:"sex,omitempty"`
-	Nationality     string        `json:"nationality,omitempty"`
-	DocType         string        `json:"doc_type,omitempty"`
-	DocumentNumber  string        `json:"document_number,omitempty"`
-	IssuingState    string        `json:"issuing_state,omitempty"`
-	Expiry          document.Date `json:"expiry,omitzero"`
-	AnchorAuthority string        `json:"anchor_authority"`
-	AnchorPerson    string        `json:"anchor_person"`
-	Verification    string        `json:"verification,omitempty"`
-}
 
 // Seed creates cfg.Count synthetic residents with suite s, keys and st:
 // records built by cfg.Workers goroutines, written by one, cfg.Batch to a
@@ -331,13 +306,13 @@ func (b *builder) batch(ctx context.Context, first, n int) ([]sqlstore.SeedResid
 
 // resident builds seeded resident i.
 func (b *builder) resident(ctx context.Context, env *envelope.Envelope, mem *memKeys, i int, taken map[string]bool) (sqlstore.SeedResident, error) {
-	var rnd [16 + 32 + 8]byte
+	var rnd [16 + enrol.DynamicSecretSize + 8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return sqlstore.SeedResident{}, err
 	}
 	id := base64.RawURLEncoding.EncodeToString(rnd[:16])
-	secret := rnd[16:48]
-	pick := binary.BigEndian.Uint64(rnd[48:])
+	secret := rnd[16 : 16+enrol.DynamicSecretSize]
+	pick := binary.BigEndian.Uint64(rnd[16+enrol.DynamicSecretSize:])
 	number, err := b.freshNumber(taken)
 	if err != nil {
 		return sqlstore.SeedResident{}, err
@@ -356,19 +331,15 @@ func (b *builder) resident(ctx context.Context, env *envelope.Envelope, mem *mem
 		return sqlstore.SeedResident{}, err
 	}
 	defer key.Close()
-	js, err := json.Marshal(ident)
+	sealedID, err := enrol.SealIdentity(key, ident, "netid-seed:"+b.run)
 	if err != nil {
-		return sqlstore.SeedResident{}, err
+		return sqlstore.SeedResident{}, fmt.Errorf("loadtest: seed: %w", err)
 	}
-	sealedID, err := key.Seal(seedFieldIdentity, js)
+	sealedSecret, err := enrol.SealDynamicSecret(key, secret)
 	if err != nil {
-		return sqlstore.SeedResident{}, err
+		return sqlstore.SeedResident{}, fmt.Errorf("loadtest: seed: %w", err)
 	}
-	sealedSecret, err := key.Seal(seedFieldDynamic, secret)
-	if err != nil {
-		return sqlstore.SeedResident{}, err
-	}
-	keyID, idx, err := b.keys.ActiveMAC(ctx, keystore.BlindIndex, []byte(anchorDomain+ident.AnchorAuthority+"\x00"+ident.AnchorPerson))
+	keyID, idx, err := b.keys.ActiveMAC(ctx, keystore.BlindIndex, enrol.AnchorIndexInput(ident.AnchorAuthority, ident.AnchorPerson))
 	if err != nil {
 		return sqlstore.SeedResident{}, fmt.Errorf("loadtest: seed: blind index: %w", err)
 	}
@@ -408,30 +379,25 @@ func (b *builder) freshNumber(taken map[string]bool) (credential.InternetNumber,
 // identity returns the synthetic identity of resident i: an adult (18 to
 // 80 years old, so that age claims are released), named and numbered
 // after the run.
-func (b *builder) identity(i int, pick uint64) seedIdentity {
+func (b *builder) identity(i int, pick uint64) enrol.Identity {
 	seq := b.run + "-" + strconv.Itoa(i)
 	days := 18*366 + int(pick%(62*365))
 	sex := "F"
 	if pick&(1<<40) != 0 {
 		sex = "M"
 	}
-	return seedIdentity{
+	return enrol.Identity{
 		Name: "Seed Resident " + seq, BirthDate: document.NewDate(b.now.AddDate(0, 0, -days)), Sex: sex,
 		Nationality: "CHN", DocType: string(document.ResidentIDCard), DocumentNumber: "SEED-" + seq,
 		IssuingState: "CHN", Expiry: document.NewDate(b.now.AddDate(10, 0, 0)),
-		AnchorAuthority: SeedAnchorAuthority, AnchorPerson: seq, Verification: "netid-seed:" + b.run,
+		AnchorAuthority: SeedAnchorAuthority, AnchorPerson: seq,
 	}
 }
 
 // certify issues r's certificate, with the commitments enrol makes at
-// completion (enrol.attributesOf).
-func (b *builder) certify(ctx context.Context, r *sqlstore.SeedResident, id seedIdentity) error {
-	attrs := []credential.Attribute{
-		{Name: "name", Value: id.Name}, {Name: "birth_date", Value: id.BirthDate.String()},
-		{Name: "sex", Value: id.Sex}, {Name: "nationality", Value: id.Nationality},
-		{Name: "document_number", Value: id.DocumentNumber},
-	}
-	commitments, _, err := credential.Commit(b.suite, nil, attrs)
+// completion.
+func (b *builder) certify(ctx context.Context, r *sqlstore.SeedResident, id enrol.Identity) error {
+	commitments, _, err := credential.Commit(b.suite, nil, enrol.CertificateAttributes(id))
 	if err != nil {
 		return err
 	}
