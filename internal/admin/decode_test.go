@@ -1,11 +1,30 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netid/netid/internal/httpapi/problem"
 )
+
+// decodeBody decodes body as decodeRequest decodes a request's body into
+// v.
+func decodeBody(body []byte, v any) *problem.Problem {
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	err := decodeRequest(r, v)
+	p, ok := err.(*problem.Problem)
+	if err != nil && !ok {
+		panic(fmt.Sprintf("decodeRequest(%q) = %#v, not a *problem.Problem", body, err))
+	}
+	return p
+}
 
 func TestDecodeBody(t *testing.T) {
 	tests := []struct {
@@ -27,7 +46,7 @@ func TestDecodeBody(t *testing.T) {
 		{"trailing object", `{"name":"x"}{}`, "after the JSON object"},
 		{"trailing garbage", `{"name":"x"} x`, "after the JSON object"},
 		{"truncated", `{"name":"x"`, "ends too early"},
-		{"wrong type", `{"name":["x"]}`, "name: wrong type"},
+		{"wrong type", `{"name":["x"]}`, "name: want a string, not array"},
 		{"bad UTF-8", "{\"name\":\"\xc3\x28\"}", "UTF-8"},
 		{"too deep", `{"approved_claims":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, "nests deeper"},
 	}

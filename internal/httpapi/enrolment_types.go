@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"github.com/netid/netid/internal/document"
 	"github.com/netid/netid/internal/document/emrtd"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/httpapi/jsonbody"
 	"github.com/netid/netid/internal/phone"
 )
 
@@ -189,10 +189,8 @@ func documentEvidence(f *fieldErrors, e *evidenceJSON) enrol.Evidence {
 // members), then by emrtd.ChipDump for its format, file names and base64.
 func parseChipDump(f *fieldErrors, raw json.RawMessage) emrtd.ChipDump {
 	var shape chipDumpJSON
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&shape); err != nil {
-		f.add("evidence.chip", "%s", strings.TrimPrefix(jsonProblem(err).Detail, "the request body "))
+	if err := jsonbody.Decode(raw, &shape); err != nil {
+		f.add("evidence.chip", "%s", strings.TrimPrefix(err.Error(), "the request body "))
 		return emrtd.ChipDump{}
 	}
 	var d emrtd.ChipDump

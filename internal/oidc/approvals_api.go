@@ -1,14 +1,11 @@
 package oidc
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/httpapi/jsonbody"
 	"github.com/netid/netid/internal/httpapi/problem"
 	"github.com/netid/netid/internal/rp"
 )
@@ -225,7 +223,13 @@ func (p *Provider) approvalAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	ans, err := decodeAnswer(w, r)
 	if err != nil {
-		approvalProblem(w, r, http.StatusBadRequest, "bad-request", err.Error())
+		// A wrong content type or a body too large keeps its own status
+		// (415, 413); anything else is the wallet's bad request.
+		status, slug := http.StatusBadRequest, "bad-request"
+		if je, ok := errors.AsType[*jsonbody.Error](err); ok && je.Status() != http.StatusBadRequest {
+			status, slug = je.Status(), je.Slug()
+		}
+		approvalProblem(w, r, status, slug, err.Error())
 		return
 	}
 	if a.Status != ApprovalPending {
@@ -376,16 +380,12 @@ func (p *Provider) presenter(w http.ResponseWriter, r *http.Request, a Approval,
 	return res, true
 }
 
-// decodeAnswer reads the answer strictly: application/json, one object,
-// no unknown members, a known decision, a presentation, known claims.
+// decodeAnswer reads the answer strictly: application/json, one object
+// (package jsonbody), a known decision, a presentation, known claims.
 func decodeAnswer(w http.ResponseWriter, r *http.Request) (ApprovalAnswer, error) {
-	var ans ApprovalAnswer
-	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
-		return ans, errors.New("the body must be application/json")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxApprovalBody))
+	body, err := jsonbody.Read(w, r, maxApprovalBody)
 	if err != nil {
-		return ans, fmt.Errorf("the body cannot be read or exceeds %d bytes", maxApprovalBody)
+		return ApprovalAnswer{}, err
 	}
 	return parseAnswer(body)
 }
@@ -393,13 +393,8 @@ func decodeAnswer(w http.ResponseWriter, r *http.Request) (ApprovalAnswer, error
 // parseAnswer decodes and checks an answer's JSON.
 func parseAnswer(body []byte) (ApprovalAnswer, error) {
 	var ans ApprovalAnswer
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ans); err != nil {
-		return ApprovalAnswer{}, fmt.Errorf("the body is not an answer: %v", err)
-	}
-	if dec.More() {
-		return ApprovalAnswer{}, errors.New("the body has data after the answer")
+	if err := jsonbody.Decode(body, &ans); err != nil {
+		return ApprovalAnswer{}, err
 	}
 	var errs []error
 	if ans.Decision != decisionApprove && ans.Decision != decisionDeny {

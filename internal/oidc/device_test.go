@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -288,5 +289,48 @@ func TestDeviceFlowRememberedConsent(t *testing.T) {
 	res2 := e.answer(who, da2.UserCode, oidc.ApprovalAnswer{Decision: "approve"}).result(t)
 	if !slices.Equal(res2.Released, []rp.Claim{rp.ClaimAgeOver18, rp.ClaimAgeOver60}) {
 		t.Errorf("next sign-in released %v, want both remembered", res2.Released)
+	}
+}
+
+// TestApprovalAnswerBodies: a wallet's answer that is not a JSON object
+// of the right size is refused with the status that names the fault, and
+// the approval stays pending.
+func TestApprovalAnswerBodies(t *testing.T) {
+	e := deviceEnv(t, "sqlite")
+	r := e.newRP(rp.Registration{Sector: "kiosk.example"})
+	da, err := r.deviceConfig().DeviceAuth(context.Background(), r.secretParam())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, contentType, body string
+		status                  int
+		slug                    string
+	}{
+		{"text", "text/plain", `{"decision":"deny"}`, http.StatusUnsupportedMediaType, "unsupported-media-type"},
+		{"too large", "application/json", `{"decision":"` + strings.Repeat("d", 40<<10) + `"}`, http.StatusRequestEntityTooLarge, "body-too-large"},
+		{"trailing", "application/json", `{"decision":"deny"}}`, http.StatusBadRequest, "bad-request"},
+		{"duplicate", "application/json", `{"decision":"deny","decision":"approve"}`, http.StatusBadRequest, "bad-request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, e.issuer+"/v1/approvals/"+url.PathEscape(da.UserCode), strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", tc.contentType)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p struct{ Type string }
+			_ = json.NewDecoder(resp.Body).Decode(&p)
+			if resp.StatusCode != tc.status || p.Type != "urn:netid:problem:"+tc.slug {
+				t.Errorf("status %d %q, want %d %q", resp.StatusCode, p.Type, tc.status, tc.slug)
+			}
+		})
+	}
+	if v := e.approvalView(da.UserCode); v.Status != oidc.ApprovalPending {
+		t.Errorf("after refused answers the approval is %q, want pending", v.Status)
 	}
 }

@@ -98,11 +98,12 @@ func TestParseAnswer(t *testing.T) {
 		{"deny", `{"decision":"deny","presentation":"NETID1:x"}`, ""},
 		{"unknown decision", `{"decision":"maybe","presentation":"NETID1:x"}`, "decision"},
 		{"no presentation", `{"decision":"approve"}`, "presentation is required"},
-		{"unknown member", `{"decision":"approve","presentation":"p","extra":1}`, "unknown field"},
+		{"unknown member", `{"decision":"approve","presentation":"p","extra":1}`, `unknown member "extra"`},
+		{"duplicate member", `{"decision":"deny","presentation":"p","decision":"approve"}`, `member "decision" appears twice`},
 		{"unknown claim", `{"decision":"approve","presentation":"p","allow":["shoe_size"]}`, "not a claim"},
-		{"trailing data", `{"decision":"approve","presentation":"p"} {}`, "after the answer"},
-		{"not an object", `[]`, "not an answer"},
-		{"empty", ``, "not an answer"},
+		{"trailing data", `{"decision":"approve","presentation":"p"} {}`, "after the JSON object"},
+		{"not an object", `[]`, "must be a JSON object"},
+		{"empty", ``, "is empty"},
 	}
 	for _, tt := range tests {
 		ans, err := parseAnswer([]byte(tt.body))

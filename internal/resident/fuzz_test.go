@@ -1,9 +1,11 @@
 package resident
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"unicode/utf8"
@@ -78,6 +80,13 @@ func FuzzParseHistoryQuery(f *testing.F) {
 			t.Fatalf("HasSince %v for %q", h.HasSince, raw)
 		}
 	})
+}
+
+// decodeJSON decodes b as decodeBody decodes a request's body into dst.
+func decodeJSON(b []byte, dst any) error {
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	return decodeBody(httptest.NewRecorder(), r, dst, false)
 }
 
 // FuzzDecodeJSON: the strict decoder of request bodies accepts only one

@@ -1,21 +1,18 @@
 package resident
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/httpapi/jsonbody"
 	"github.com/netid/netid/internal/password"
 	"github.com/netid/netid/internal/translog"
 )
@@ -26,6 +23,10 @@ const problemTypeBase = "urn:netid:problem:"
 // maxBody bounds a request body: the largest, a sign-in with a
 // presentation, is under 2 KiB.
 const maxBody = 16 << 10
+
+// maxDepth bounds the nesting of a request body; the resident API's
+// bodies are flat.
+const maxDepth = 16
 
 // problem is an RFC 9457 problem, as httpapi writes them.
 type problem struct {
@@ -52,7 +53,6 @@ func problemFor(err error) (p *problem, internal bool) {
 		prob      *problem
 		throttled *enrol.ThrottledError
 		locked    *enrol.LockedError
-		maxBytes  *http.MaxBytesError
 	)
 	switch {
 	case errors.As(err, &prob):
@@ -61,8 +61,6 @@ func problemFor(err error) (p *problem, internal bool) {
 		p := newProblem(http.StatusTooManyRequests, "throttled", enrol.ErrThrottled.Error())
 		p.retryAfter = throttled.RetryAfterSeconds()
 		return p, false
-	case errors.As(err, &maxBytes):
-		return newProblem(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("the request body exceeds %d bytes", maxBytes.Limit)), false
 	case errors.Is(err, password.ErrBusy):
 		p := newProblem(http.StatusServiceUnavailable, "busy", "the service is busy; retry in a moment")
 		p.retryAfter = 1
@@ -144,108 +142,16 @@ func badRequest(format string, args ...any) *problem {
 	return newProblem(http.StatusBadRequest, "bad-request", fmt.Sprintf(format, args...))
 }
 
-// decodeBody reads r's JSON body into dst, strictly: application/json,
-// at most maxBody bytes, valid UTF-8, one object, no unknown, duplicate or
-// trailing members. An empty body leaves dst as it is when optional.
+// decodeBody reads r's JSON body into dst, strictly (package jsonbody):
+// application/json, at most maxBody bytes, valid UTF-8, one object, no
+// unknown, duplicate or trailing members, at most maxDepth levels. An
+// empty body leaves dst as it is when optional. The error is a *problem.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		return err
+	opts := []jsonbody.Option{jsonbody.MaxDepth(maxDepth)}
+	if optional {
+		opts = append(opts, jsonbody.Optional())
 	}
-	if len(bytes.TrimSpace(b)) == 0 && optional {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/json")
-	}
-	return decodeJSON(b, dst)
-}
-
-// decodeJSON decodes one JSON object strictly (see decodeBody).
-func decodeJSON(b []byte, dst any) error {
-	if !utf8.Valid(b) {
-		return badRequest("the body is not valid UTF-8")
-	}
-	if err := checkObject(b); err != nil {
-		return badRequest("%v", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return badRequest("the body does not decode: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("data after the JSON object")
-	}
-	return nil
-}
-
-// checkObject reports a body that is not one JSON object or that repeats
-// a member, at any depth: encoding/json would keep the last of two
-// members silently.
-func checkObject(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("the body is not JSON: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errors.New("the body must be a JSON object")
-	}
-	return checkMembers(dec, 1)
-}
-
-// checkMembers reads the rest of an object whose '{' was read.
-func checkMembers(dec *json.Decoder, depth int) error {
-	if depth > 16 {
-		return errors.New("the body nests too deeply")
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("the body is not JSON: %w", err)
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return fmt.Errorf("member %q appears twice", key)
-		}
-		seen[key] = true
-		if err := skipValue(dec, depth); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token() // '}'
-	return err
-}
-
-// skipValue reads one value, checking the objects inside.
-func skipValue(dec *json.Decoder, depth int) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("the body is not JSON: %w", err)
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		return checkMembers(dec, depth+1)
-	case '[':
-		if depth > 16 {
-			return errors.New("the body nests too deeply")
-		}
-		for dec.More() {
-			if err := skipValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token() // ']'
-		return err
-	}
-	return fmt.Errorf("unexpected %v", d)
+	return jsonbody.Problem(jsonbody.DecodeRequest(w, r, maxBody, dst, opts...), newProblem)
 }
 
 // Shapes of query parameters: a client id as rp issues them and as the log
