@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/netid/netid/internal/store"
 )
 
 // Group commit: on an engine with one writer and a durable commit (SQLite
@@ -55,11 +58,14 @@ type panicked struct {
 func (p *panicked) Error() string { return fmt.Sprintf("panic in transaction: %v", p.value) }
 
 type committer struct {
-	s    *Store
-	jobs chan *commitJob
-	stop chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
+	s *Store
+	// acceptWait bounds how long a transaction waits for the committer
+	// to take it (defaultAcceptWait).
+	acceptWait time.Duration
+	jobs       chan *commitJob
+	stop       chan struct{}
+	once       sync.Once
+	wg         sync.WaitGroup
 	// batches and committed count batches and the transactions they
 	// committed; waiting counts transactions submitted and not yet
 	// answered. For an operator's metrics and for tests.
@@ -90,8 +96,12 @@ func (s *Store) CommitStats() CommitStats {
 		Transactions: s.gc.committed.Load(), Waiting: s.gc.waiting.Load()}
 }
 
+// defaultAcceptWait is SQLite's busy timeout in netid: how long a writer
+// waited for the write lock before group commit.
+const defaultAcceptWait = 5 * time.Second
+
 func newCommitter(s *Store) *committer {
-	c := &committer{s: s, jobs: make(chan *commitJob), stop: make(chan struct{})}
+	c := &committer{s: s, acceptWait: defaultAcceptWait, jobs: make(chan *commitJob), stop: make(chan struct{})}
 	c.wg.Add(1)
 	go c.run()
 	return c
@@ -113,12 +123,23 @@ func (c *committer) submit(ctx context.Context, fn func(ctx context.Context) err
 	j := &commitJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	c.waiting.Add(1)
 	defer c.waiting.Add(-1)
+	wait := time.NewTimer(c.acceptWait)
+	defer wait.Stop()
 	select {
 	case c.jobs <- j:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-c.stop:
 		return fmt.Errorf("sqlstore: %w", sql.ErrConnDone)
+	case <-wait.C:
+		// Either the writer is saturated, or this is a transaction body
+		// writing with a context other than the one InTx gave it, which
+		// waits for the committer that is running that very body. Give up
+		// as SQLite's busy timeout did, so that the body fails and the
+		// committer goes on, rather than every write of the process
+		// stopping for good.
+		return fmt.Errorf("sqlstore: %w: no turn to write within %s (the writer is saturated, or a transaction body wrote outside its transaction)",
+			store.ErrUnavailable, c.acceptWait)
 	}
 	err := <-j.done
 	var p *panicked
