@@ -37,6 +37,11 @@ const maxBatch = 128
 // transactions run again (InTx retries it like a transient conflict).
 var errBatchAborted = errors.New("group commit aborted")
 
+// errGoexit is the outcome of a transaction whose body ended the
+// committer's goroutine with runtime.Goexit (t.FailNow in a test, which
+// must not be called inside a transaction body any more).
+var errGoexit = errors.New("transaction body called runtime.Goexit (t.FailNow?) on the committer's goroutine")
+
 // errWriteOutsideTx is how a store method run outside a transaction learns
 // that it is about to write: do then runs it again inside a transaction
 // of the committer, so that its write shares a commit too.
@@ -150,12 +155,23 @@ func (c *committer) submit(ctx context.Context, fn func(ctx context.Context) err
 }
 
 func (c *committer) run() {
-	defer c.wg.Done()
+	stopped := false
+	defer func() {
+		if !stopped {
+			// A body ended this goroutine (runtime.Goexit, as t.FailNow
+			// does in a test): runBatch has answered its batch; carry on
+			// in a new goroutine.
+			c.wg.Add(1)
+			go c.run()
+		}
+		c.wg.Done()
+	}()
 	for {
 		var first *commitJob
 		select {
 		case first = <-c.jobs:
 		case <-c.stop:
+			stopped = true
 			return
 		}
 		batch := []*commitJob{first}
@@ -176,6 +192,21 @@ func (c *committer) run() {
 // caller its outcome.
 func (c *committer) runBatch(batch []*commitJob) {
 	results := make([]error, len(batch))
+	answered := false
+	defer func() {
+		if answered {
+			return
+		}
+		// runtime.Goexit in a body: runTx's deferred rollback undid the
+		// batch. The body that exited fails; the others run again.
+		for i, j := range batch {
+			if results[i] == errGoexit {
+				j.done <- fmt.Errorf("sqlstore: %w", errGoexit)
+			} else {
+				j.done <- fmt.Errorf("sqlstore: %w: another transaction's body ended its goroutine", errBatchAborted)
+			}
+		}
+	}()
 	err := c.runTx(batch, results)
 	committed := 0
 	for i := range batch {
@@ -197,6 +228,7 @@ func (c *committer) runBatch(batch []*commitJob) {
 			j.done <- nil
 		}
 	}
+	answered = true
 }
 
 // runTx runs each job in its own savepoint; results receives each job's
@@ -227,6 +259,7 @@ func (c *committer) runTx(batch []*commitJob, results []error) (err error) {
 			return fmt.Errorf("sqlstore: %w: savepoint: %w", errBatchAborted, err)
 		}
 		ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, &txState{s: s, tx: tx})
+		results[i] = errGoexit // what stays if the body never returns
 		if results[i] = runBody(ctx, j.fn); results[i] != nil {
 			if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
 				return fmt.Errorf("sqlstore: %w: rollback to savepoint: %w", errBatchAborted, err)

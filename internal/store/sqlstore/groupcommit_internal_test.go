@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -42,5 +43,46 @@ func TestGroupCommitBodyWritingOutsideItsTransaction(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("%d rows of the failed body are stored, want none", n)
+	}
+}
+
+// A body that ends its goroutine (runtime.Goexit, as t.FailNow does) runs
+// on the committer's: its caller gets an error instead of waiting for
+// ever, nothing of it stays, and the committer goes on.
+func TestGroupCommitBodyGoexit(t *testing.T) {
+	ctx := context.Background()
+	s := cacheStore(t)
+	s.gc = newCommitter(s)
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.txFrom(ctx).ExecContext(ctx, `INSERT INTO t (k, v) VALUES ('exited', 1)`); err != nil {
+			return err
+		}
+		runtime.Goexit()
+		return nil
+	})
+	if !errors.Is(err, errGoexit) {
+		t.Fatalf("InTx = %v, want errGoexit", err)
+	}
+	if err := s.InTx(ctx, func(ctx context.Context) error {
+		_, err := s.txFrom(ctx).ExecContext(ctx, `INSERT INTO t (k, v) VALUES ('after', 1)`)
+		return err
+	}); err != nil {
+		t.Fatalf("a transaction after the Goexit: %v", err)
+	}
+	var keys []string
+	rows, err := s.db.Query(`SELECT k FROM t ORDER BY k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) != 1 || keys[0] != "after" {
+		t.Errorf("stored keys %v, want [after]", keys)
 	}
 }
