@@ -34,6 +34,8 @@ func BenchmarkPutDataKey(b *testing.B) { storetest.BenchmarkPutDataKey(b, engine
 
 func BenchmarkThrottleHit(b *testing.B) { storetest.BenchmarkThrottleHit(b, engine) }
 
+func BenchmarkConcurrentWrites(b *testing.B) { storetest.BenchmarkConcurrentWrites(b, engine) }
+
 // serializationFailure returns a real SQLSTATE 40001 from the server: a
 // SERIALIZABLE transaction updating a row that another session changed
 // after the transaction's snapshot was taken.

@@ -32,6 +32,8 @@ func BenchmarkPutDataKey(b *testing.B) { storetest.BenchmarkPutDataKey(b, engine
 
 func BenchmarkThrottleHit(b *testing.B) { storetest.BenchmarkThrottleHit(b, engine) }
 
+func BenchmarkConcurrentWrites(b *testing.B) { storetest.BenchmarkConcurrentWrites(b, engine) }
+
 // busyError returns a real SQLITE_BUSY: a second writer, with no busy
 // timeout, trying to begin while the first holds the write lock.
 func busyError(tb testing.TB) error {

@@ -58,6 +58,13 @@ func WithRetry(attempts int, base, max time.Duration) Option {
 	}
 }
 
+// WithGroupCommit turns the dialect's group commit on or off
+// (Dialect.GroupCommit). The engines choose well; this exists to measure
+// the difference (BenchmarkConcurrentWrites).
+func WithGroupCommit(on bool) Option {
+	return func(s *Store) { s.d.GroupCommit = on }
+}
+
 // WithMigrations replaces the dialect's migrations with those in fsys (same
 // file name rules). Tests use it to exercise Migrate with migrations that
 // fail.
