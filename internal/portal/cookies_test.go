@@ -42,7 +42,7 @@ func TestSignedValues(t *testing.T) {
 	tests := map[string]string{
 		"another domain":   "",
 		"value changed":    "tok.en-2" + signed[i:],
-		"mac changed":      signed[:len(signed)-2] + "AA",
+		"mac changed":      signed[:len(signed)-5] + flip(signed[len(signed)-5]) + signed[len(signed)-4:],
 		"no mac":           "tok",
 		"empty":            "",
 		"padded mac":       signed + "=",
@@ -127,4 +127,12 @@ func FuzzOpenValue(f *testing.F) {
 			t.Fatalf("openValue(%q) = %q, not the value before the MAC", v, got)
 		}
 	})
+}
+
+// flip returns a base64 character other than c.
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
 }
