@@ -223,13 +223,13 @@ func (p *Provider) approvalAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	ans, err := decodeAnswer(w, r)
 	if err != nil {
-		// A wrong content type or a body too large keeps its own status
-		// (415, 413); anything else is the wallet's bad request.
-		status, slug := http.StatusBadRequest, "bad-request"
-		if je, ok := errors.AsType[*jsonbody.Error](err); ok && je.Status() != http.StatusBadRequest {
-			status, slug = je.Status(), je.Slug()
+		// jsonbody's refusals carry their own status (415, 413, 400); what
+		// parseAnswer refuses in a well-formed body is a bad request.
+		p, ok := jsonbody.Problem(err, problem.New).(*problem.Problem)
+		if !ok {
+			p = problem.New(http.StatusBadRequest, "bad-request", err.Error())
 		}
-		approvalProblem(w, r, status, slug, err.Error())
+		problem.Write(w, r, p)
 		return
 	}
 	if a.Status != ApprovalPending {
