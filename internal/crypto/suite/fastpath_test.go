@@ -305,17 +305,8 @@ func suiteSpecificCases(t *testing.T, e *fastEnv, at time.Time) []fastCase {
 			{"ECDSA P-256 chain in the sm suite", intl.leaf(t, nil), VerifyOptions{Roots: []*x509.Certificate{intl.roots["ca"]}, At: at, KeyUsages: client}, false, true},
 		}
 	}
+	sha384Leaf := sha384Leaf(t, e, nil)
 	device, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha384 := leafTemplate("AB12CD34EF", 7)
-	sha384.SignatureAlgorithm = x509.ECDSAWithSHA384
-	der, err := x509.CreateCertificate(rand.Reader, sha384, e.roots["ca"], device.Public(), e.rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha384Leaf, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +315,7 @@ func suiteSpecificCases(t *testing.T, e *fastEnv, at time.Time) []fastCase {
 		t.Fatal(err)
 	}
 	caTmpl := caTemplate("P-384 CA", 1)
-	der, err = x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, p384.Public(), p384)
+	der, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, p384.Public(), p384)
 	if err != nil {
 		t.Fatal(err)
 	}
