@@ -3,13 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +18,7 @@ import (
 	"github.com/netid/netid/internal/phone"
 	"github.com/netid/netid/internal/rp"
 	"github.com/netid/netid/internal/store/sqlite"
+	"github.com/netid/netid/internal/store/storetest"
 )
 
 // Hostile input against every JSON route of the API: each abuse is
@@ -25,59 +26,17 @@ import (
 // leaves every table of the store as it was.
 
 // rowCounts counts the rows of every table of the SQLite database at path.
-func rowCounts(t *testing.T, path string) map[string]int {
-	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.DSN(path, 5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	if len(tables) == 0 {
-		t.Fatalf("no tables in %s", path)
-	}
-	counts := map[string]int{}
-	for _, name := range tables {
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM "`+name+`"`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		counts[name] = n
-	}
-	return counts
-}
+func rowCounts(t *testing.T, path string) map[string]int { return storetest.SQLiteRowCounts(t, path) }
 
 // sameCounts reports every table whose row count changed, except those in
 // allowed.
 func sameCounts(t *testing.T, what string, before, after map[string]int, allowed ...string) {
 	t.Helper()
 	for name, n := range after {
-		if before[name] != n && !contains(allowed, name) {
+		if before[name] != n && !slices.Contains(allowed, name) {
 			t.Errorf("%s: table %s went from %d to %d rows", what, name, before[name], n)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // envDatabase finds the SQLite file of e's store. enroltest.New opens it

@@ -1,8 +1,6 @@
 package oidc_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/rp"
 	"github.com/netid/netid/internal/store/sqlite"
+	"github.com/netid/netid/internal/store/storetest"
 )
 
 // Hostile input against the provider's own surface: password guessing at
@@ -31,34 +30,7 @@ func abuseRowCounts(t *testing.T) map[string]int {
 	if err != nil || len(matches) != 1 {
 		t.Fatalf("the env's database: found %v (%v), want exactly one", matches, err)
 	}
-	db, err := sql.Open("sqlite", sqlite.DSN(matches[0], 5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	counts := map[string]int{}
-	for _, name := range tables {
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM "`+name+`"`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		counts[name] = n
-	}
-	return counts
+	return storetest.SQLiteRowCounts(t, matches[0])
 }
 
 // TestLoginGuessingThrottled guesses a resident's password at the login
