@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/netid/netid/internal/resident/residentapi"
 	"github.com/netid/netid/internal/translog"
 )
 
@@ -102,7 +103,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var in loginJSON
+		var in residentapi.Login
 		err := decodeJSON(b, &in)
 		if err != nil {
 			if !isBadRequest(err) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
+	"github.com/netid/netid/internal/resident/residentapi"
 )
 
 // Routes returns the resident API as net/http.ServeMux patterns, for
@@ -91,12 +92,12 @@ func (s *Service) challenge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, challengeJSON{Challenge: c.Value, Audience: c.Audience, ExpiresAt: c.ExpiresAt})
+	writeJSON(w, http.StatusOK, residentapi.Challenge{Challenge: c.Value, Audience: c.Audience, ExpiresAt: c.ExpiresAt})
 	return nil
 }
 
 func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
-	var in loginJSON
+	var in residentapi.Login
 	if err := decodeBody(w, r, &in, false); err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func (s *Service) me(w http.ResponseWriter, r *http.Request, sess Session) error
 }
 
 func (s *Service) deleteMe(w http.ResponseWriter, r *http.Request, sess Session) error {
-	var in deleteJSON
+	var in residentapi.Delete
 	if err := decodeBody(w, r, &in, false); err != nil {
 		return err
 	}
@@ -148,7 +149,8 @@ func (s *Service) deleteMe(w http.ResponseWriter, r *http.Request, sess Session)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, erasedJSON{InternetNumber: string(e.InternetNumber), Status: enrol.StatusDeleted, DeletedAt: e.At})
+	writeJSON(w, http.StatusOK, residentapi.Erased{InternetNumber: string(e.InternetNumber), Status: string(enrol.StatusDeleted),
+		DeletedAt: e.At})
 	return nil
 }
 
@@ -184,7 +186,7 @@ func (s *Service) minors(w http.ResponseWriter, r *http.Request, sess Session) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"minors": minorsWire(ms)})
+	writeJSON(w, http.StatusOK, residentapi.MinorList{Minors: minorsWire(ms)})
 	return nil
 }
 
@@ -210,7 +212,7 @@ func (s *Service) consents(w http.ResponseWriter, r *http.Request, a Actor) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"consents": consentsWire(cs)})
+	writeJSON(w, http.StatusOK, residentapi.ConsentList{Consents: consentsWire(cs)})
 	return nil
 }
 
@@ -228,12 +230,12 @@ func (s *Service) certificates(w http.ResponseWriter, r *http.Request, a Actor) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"certificates": certificatesWire(cs)})
+	writeJSON(w, http.StatusOK, residentapi.CertificateList{Certificates: certificatesWire(cs)})
 	return nil
 }
 
 func (s *Service) revoke(w http.ResponseWriter, r *http.Request, a Actor) error {
-	in := revokeJSON{Reason: credential.ReasonUnspecified.String()}
+	in := residentapi.Revoke{Reason: credential.ReasonUnspecified.String()}
 	if err := decodeBody(w, r, &in, true); err != nil {
 		return err
 	}
@@ -254,7 +256,7 @@ func (s *Service) locks(w http.ResponseWriter, r *http.Request, a Actor) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"locks": locksWire(l)})
+	writeJSON(w, http.StatusOK, residentapi.LockList{Locks: locksWire(l)})
 	return nil
 }
 

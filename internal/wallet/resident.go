@@ -18,30 +18,20 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/netid/netid/internal/crypto/suite"
+	"github.com/netid/netid/internal/resident/residentapi"
 	"github.com/netid/netid/internal/translog"
 )
 
 // The resident API (/v1/me): the wallet signs in with its device key and
 // exercises the resident's rights. docs/residents.md describes the
-// routes; the types here mirror their JSON.
+// routes. Their JSON is defined once, in package residentapi, which the
+// server shares; the types here are the wallet's names for it.
 
 // ResidentSession is a session of the resident API.
-type ResidentSession struct {
-	// Token is the bearer token. Secret.
-	Token          string    `json:"token"`
-	InternetNumber string    `json:"internet_number"`
-	Method         string    `json:"method"`
-	Level          string    `json:"level"`
-	CreatedAt      time.Time `json:"created_at"`
-	ExpiresAt      time.Time `json:"expires_at"`
-}
+type ResidentSession = residentapi.Session
 
 // SignInChallenge is what the wallet signs to sign in.
-type SignInChallenge struct {
-	Challenge string    `json:"challenge"`
-	Audience  string    `json:"audience"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
+type SignInChallenge = residentapi.Challenge
 
 // SignInChallenge asks for a challenge to sign (GET /v1/me/challenge).
 func (c *Client) SignInChallenge(ctx context.Context) (*SignInChallenge, error) {
@@ -80,7 +70,7 @@ func (c *Client) SignIn(ctx context.Context, w *Wallet, now time.Time) (*Residen
 		return nil, err
 	}
 	var out ResidentSession
-	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/me/sessions", in: map[string]string{"presentation": p},
+	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/me/sessions", in: residentapi.Login{Presentation: p},
 		out: &out, want: []int{http.StatusCreated}}); err != nil {
 		return nil, err
 	}
@@ -95,7 +85,7 @@ func (c *Client) SignIn(ctx context.Context, w *Wallet, now time.Time) (*Residen
 func (c *Client) SignInWithPassword(ctx context.Context, username, password string) (*ResidentSession, error) {
 	var out ResidentSession
 	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/me/sessions",
-		in: map[string]string{"username": username, "password": password}, out: &out, want: []int{http.StatusCreated}}); err != nil {
+		in: residentapi.Login{Username: username, Password: password}, out: &out, want: []int{http.StatusCreated}}); err != nil {
 		return nil, err
 	}
 	if out.Token == "" {
@@ -109,47 +99,16 @@ func (c *Client) SignOut(ctx context.Context, token string) error {
 	return c.do(ctx, call{method: http.MethodDelete, path: "/v1/me/session", token: token, want: []int{http.StatusNoContent}})
 }
 
-// ConsentInfo is a platform's consent as the resident API lists it:
-// remembered, or given for one login only with the platform still holding
-// live access (tokens), or both.
-type ConsentInfo struct {
-	ClientID string `json:"client_id"`
-	Platform string `json:"platform"`
-	Claims   []struct {
-		Claim   string `json:"claim"`
-		Purpose string `json:"purpose"`
-		Granted bool   `json:"granted"`
-	} `json:"claims"`
-	Plaintext bool      `json:"plaintext"`
-	Onward    bool      `json:"onward"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	// Remembered: netid remembers the consent, so the platform's logins
-	// do not ask again. LiveAccess: the platform holds working tokens,
-	// described by Access.
-	Remembered bool        `json:"remembered"`
-	LiveAccess bool        `json:"live_access"`
-	Access     *AccessInfo `json:"access,omitempty"`
-}
+// ConsentInfo is a platform's consent as the resident API lists it.
+type ConsentInfo = residentapi.Consent
 
-// AccessInfo is the live access of a platform: the claims released under
-// its live grants, when the first and last were made, when the last ends,
-// and whether it holds a refresh token (renews its access without the
-// resident until ExpiresAt).
-type AccessInfo struct {
-	Claims         []string  `json:"claims"`
-	FirstGrantedAt time.Time `json:"first_granted_at"`
-	LastGrantedAt  time.Time `json:"last_granted_at"`
-	ExpiresAt      time.Time `json:"expires_at"`
-	RefreshToken   bool      `json:"refresh_token"`
-}
+// AccessInfo is the live access of a platform (ConsentInfo.Access).
+type AccessInfo = residentapi.Access
 
 // Consents lists the resident's consents: remembered, or with live
 // access (GET /v1/me/consents).
 func (c *Client) Consents(ctx context.Context, token string) ([]ConsentInfo, error) {
-	var out struct {
-		Consents []ConsentInfo `json:"consents"`
-	}
+	var out residentapi.ConsentList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/me/consents", token: token, out: &out, want: []int{http.StatusOK}})
 	return out.Consents, err
 }
@@ -162,24 +121,11 @@ func (c *Client) WithdrawConsent(ctx context.Context, token, clientID string) er
 }
 
 // CertificateInfo is a certificate as the resident API lists it.
-type CertificateInfo struct {
-	Serial               string     `json:"serial"`
-	Status               string     `json:"status"`
-	NotBefore            time.Time  `json:"not_before"`
-	NotAfter             time.Time  `json:"not_after"`
-	IssuedAt             time.Time  `json:"issued_at"`
-	RevokedAt            *time.Time `json:"revoked_at,omitempty"`
-	RevocationReason     string     `json:"revocation_reason,omitempty"`
-	CAKeyID              string     `json:"ca_key_id"`
-	DeviceKeyFingerprint string     `json:"device_key_fingerprint"`
-	CertificatePEM       string     `json:"certificate_pem"`
-}
+type CertificateInfo = residentapi.Certificate
 
 // Certificates lists the resident's certificates (GET /v1/me/certificates).
 func (c *Client) Certificates(ctx context.Context, token string) ([]CertificateInfo, error) {
-	var out struct {
-		Certificates []CertificateInfo `json:"certificates"`
-	}
+	var out residentapi.CertificateList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/me/certificates", token: token, out: &out, want: []int{http.StatusOK}})
 	return out.Certificates, err
 }
@@ -188,21 +134,15 @@ func (c *Client) Certificates(ctx context.Context, token string) ([]CertificateI
 // (unspecified, keyCompromise or cessationOfOperation).
 func (c *Client) RevokeCertificate(ctx context.Context, token, serial, reason string) error {
 	return c.do(ctx, call{method: http.MethodPost, path: "/v1/me/certificates/" + url.PathEscape(serial) + "/revoke",
-		token: token, in: map[string]string{"reason": reason}, want: []int{http.StatusNoContent}})
+		token: token, in: residentapi.Revoke{Reason: reason}, want: []int{http.StatusNoContent}})
 }
 
 // LockState is whether one sign-in method is locked.
-type LockState struct {
-	Method string     `json:"method"`
-	Locked bool       `json:"locked"`
-	Since  *time.Time `json:"since,omitempty"`
-}
+type LockState = residentapi.Lock
 
 // Locks lists every sign-in method and whether it is locked.
 func (c *Client) Locks(ctx context.Context, token string) ([]LockState, error) {
-	var out struct {
-		Locks []LockState `json:"locks"`
-	}
+	var out residentapi.LockList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/me/locks", token: token, out: &out, want: []int{http.StatusOK}})
 	return out.Locks, err
 }
@@ -258,11 +198,7 @@ func exportFileName(disposition string) string {
 }
 
 // Deleted is the answer to an account deletion.
-type Deleted struct {
-	InternetNumber string    `json:"internet_number"`
-	Status         string    `json:"status"`
-	DeletedAt      time.Time `json:"deleted_at"`
-}
+type Deleted = residentapi.Erased
 
 // DeleteAccount deletes the account for good (DELETE /v1/me): confirm is
 // the internet number typed again, and the wallet signs a fresh
@@ -274,58 +210,22 @@ func (c *Client) DeleteAccount(ctx context.Context, token string, w *Wallet, con
 	}
 	var out Deleted
 	if err := c.do(ctx, call{method: http.MethodDelete, path: "/v1/me", token: token,
-		in: map[string]string{"confirm": confirm, "presentation": p}, out: &out, want: []int{http.StatusOK}}); err != nil {
+		in: residentapi.Delete{Confirm: confirm, Presentation: p}, out: &out, want: []int{http.StatusOK}}); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
 // HistoryPage is one answer of GET /v1/me/history.
-type HistoryPage struct {
-	Origin     string         `json:"origin"`
-	LogID      string         `json:"log_id"`
-	Checkpoint string         `json:"checkpoint"`
-	TreeSize   uint64         `json:"tree_size"`
-	Entries    []HistoryEntry `json:"entries"`
-	// Consistency proves that Checkpoint extends the tree of the size
-	// asked for (since_size); absent when none was asked or the size is
-	// beyond the checkpoint.
-	Consistency *struct {
-		FromSize uint64   `json:"from_size"`
-		ToSize   uint64   `json:"to_size"`
-		Proof    [][]byte `json:"proof"`
-	} `json:"consistency,omitempty"`
-	More bool `json:"more"`
-}
+type HistoryPage = residentapi.History
 
 // HistoryEntry is one record of the resident's listing. Leaf and the
 // proof are what VerifyHistory checks; Entry is the server's decoding,
 // for display, which VerifyHistory compares with the leaf.
-type HistoryEntry struct {
-	Index          uint64        `json:"index"`
-	Seq            uint64        `json:"seq"`
-	Leaf           []byte        `json:"leaf,omitempty"`
-	LeafHash       []byte        `json:"leaf_hash"`
-	Withheld       bool          `json:"withheld"`
-	Entry          *HistoryEvent `json:"entry,omitempty"`
-	Guardian       string        `json:"guardian,omitempty"`
-	InclusionProof [][]byte      `json:"inclusion_proof"`
-}
+type HistoryEntry = residentapi.HistoryEntry
 
 // HistoryEvent is what an entry records.
-type HistoryEvent struct {
-	ID                 string     `json:"id"`
-	Kind               string     `json:"kind"`
-	Time               time.Time  `json:"time"`
-	ClientID           string     `json:"client_id,omitempty"`
-	Claims             []string   `json:"claims,omitempty"`
-	Level              string     `json:"level,omitempty"`
-	Event              string     `json:"event,omitempty"`
-	Ref                string     `json:"ref,omitempty"`
-	Authority          string     `json:"authority,omitempty"`
-	LegalBasis         string     `json:"legal_basis,omitempty"`
-	NoticeDelayedUntil *time.Time `json:"notice_delayed_until,omitempty"`
-}
+type HistoryEvent = residentapi.Event
 
 // History fetches one page of the resident's log. sinceSize, when not
 // negative, asks for the consistency proof from that tree size.

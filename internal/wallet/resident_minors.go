@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
+
+	"github.com/netid/netid/internal/resident/residentapi"
 )
 
 // A guardian's side of the resident API: the minors under the
@@ -16,26 +17,12 @@ import (
 
 // MinorInfo is a minor under the caller's guardianship, as
 // GET /v1/me/minors lists it.
-type MinorInfo struct {
-	// ID names the minor in the routes /v1/me/minors/{id}.
-	ID             string    `json:"id"`
-	InternetNumber string    `json:"internet_number"`
-	Name           string    `json:"name"`
-	Status         string    `json:"status"`
-	Relationship   string    `json:"relationship"`
-	Kind           string    `json:"kind"`
-	Since          time.Time `json:"since"`
-	// GuardianshipEnds is the minor's coming of age (YYYY-MM-DD): the
-	// first day the guardian no longer acts for the minor.
-	GuardianshipEnds string `json:"guardianship_ends"`
-}
+type MinorInfo = residentapi.Minor
 
 // Minors lists the minors under the guardianship of the resident of
 // token today (GET /v1/me/minors); empty for a resident who guards no one.
 func (c *Client) Minors(ctx context.Context, token string) ([]MinorInfo, error) {
-	var out struct {
-		Minors []MinorInfo `json:"minors"`
-	}
+	var out residentapi.MinorList
 	if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/me/minors", token: token, out: &out,
 		want: []int{http.StatusOK}}); err != nil {
 		return nil, err
@@ -58,9 +45,7 @@ func minorPath(id, rest string) string {
 // MinorConsents lists minor id's consents, as Consents lists the
 // caller's (GET /v1/me/minors/{id}/consents).
 func (c *Client) MinorConsents(ctx context.Context, token, id string) ([]ConsentInfo, error) {
-	var out struct {
-		Consents []ConsentInfo `json:"consents"`
-	}
+	var out residentapi.ConsentList
 	err := c.do(ctx, call{method: http.MethodGet, path: minorPath(id, "/consents"), token: token, out: &out,
 		want: []int{http.StatusOK}})
 	return out.Consents, err
@@ -76,9 +61,7 @@ func (c *Client) MinorWithdrawConsent(ctx context.Context, token, id, clientID s
 // MinorCertificates lists minor id's certificates
 // (GET /v1/me/minors/{id}/certificates).
 func (c *Client) MinorCertificates(ctx context.Context, token, id string) ([]CertificateInfo, error) {
-	var out struct {
-		Certificates []CertificateInfo `json:"certificates"`
-	}
+	var out residentapi.CertificateList
 	err := c.do(ctx, call{method: http.MethodGet, path: minorPath(id, "/certificates"), token: token, out: &out,
 		want: []int{http.StatusOK}})
 	return out.Certificates, err
@@ -88,15 +71,13 @@ func (c *Client) MinorCertificates(ctx context.Context, token, id string) ([]Cer
 // RevokeCertificate does the caller's.
 func (c *Client) MinorRevokeCertificate(ctx context.Context, token, id, serial, reason string) error {
 	return c.do(ctx, call{method: http.MethodPost, path: minorPath(id, "/certificates/"+url.PathEscape(serial)+"/revoke"),
-		token: token, in: map[string]string{"reason": reason}, want: []int{http.StatusNoContent}})
+		token: token, in: residentapi.Revoke{Reason: reason}, want: []int{http.StatusNoContent}})
 }
 
 // MinorLocks lists every sign-in method of minor id and whether it is
 // locked (GET /v1/me/minors/{id}/locks).
 func (c *Client) MinorLocks(ctx context.Context, token, id string) ([]LockState, error) {
-	var out struct {
-		Locks []LockState `json:"locks"`
-	}
+	var out residentapi.LockList
 	err := c.do(ctx, call{method: http.MethodGet, path: minorPath(id, "/locks"), token: token, out: &out,
 		want: []int{http.StatusOK}})
 	return out.Locks, err
