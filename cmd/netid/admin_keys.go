@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	cryptorand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,8 +14,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
@@ -776,17 +772,11 @@ func auditKeyCommand(ctx context.Context, f storageFlags, st *sqlstore.Store, st
 	if errors.As(err, &ee) && outcome == admin.OutcomeError && ee.code != 130 {
 		outcome = admin.OutcomeConflict // refused by a rule, the message says which
 	}
-	if err != nil && outcome != admin.OutcomeError {
-		detail = strings.TrimPrefix(detail+"; "+err.Error(), "; ")
-	}
-	rec := admin.AuditRecord{At: time.Now().UTC().Truncate(time.Microsecond), Admin: a.Name, Channel: a.Channel,
-		Action: admin.Action(action), Target: auditClip(target, 200), Outcome: outcome, Detail: auditClip(detail, 500)}
-	b := make([]byte, 8)
-	if _, rerr := cryptorand.Read(b); rerr != nil {
+	rec, rerr := admin.CommandRecord(a, admin.Action(action), target, detail, outcome, err, time.Now())
+	if rerr != nil {
 		log.Error("admin audit record lost", "action", action, "err", rerr)
 		return
 	}
-	rec.ID = fmt.Sprintf("%015x-%s", rec.At.UnixMicro(), hex.EncodeToString(b))
 	// The record of an interrupted command is written all the same.
 	ctx = context.WithoutCancel(ctx)
 	if st == nil {
@@ -815,22 +805,4 @@ func auditKeyCommand(ctx context.Context, f storageFlags, st *sqlstore.Store, st
 	} else {
 		log.Info("admin action refused", "admin", a.Name, "channel", a.Channel, "action", action, "target", rec.Target, "outcome", outcome, "audit_id", rec.ID)
 	}
-}
-
-// auditClip keeps s to n bytes of one line of printable text, cut on a
-// rune boundary, as the audit trail's fields are.
-func auditClip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

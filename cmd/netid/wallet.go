@@ -121,6 +121,20 @@ func (f *walletFlags) open() (*wallet.Wallet, error) {
 	return w, nil
 }
 
+// openClient opens the wallet and makes a client of its server (see
+// client).
+func (f *walletFlags) openClient(stderr io.Writer) (*wallet.Wallet, *wallet.Client, error) {
+	w, err := f.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := f.client(w, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, c, nil
+}
+
 // walletError turns a wallet error into the command's exit: a missing
 // input exits 3 with what to give, anything else 1 with the reason.
 func walletError(err error) error {
@@ -208,8 +222,8 @@ replaced. Prints the wallet's summary as JSON. A server given here is the
 wallet's server from then on.`,
 		FlagSet: fs,
 		Exec: func(_ context.Context, args []string) error {
-			if len(args) > 0 {
-				return exitError{code: exitUsage, msg: fmt.Sprintf("wallet init takes no arguments, got %q", args)}
+			if err := noArgs("init", args); err != nil {
+				return err
 			}
 			name, err := suite.Parse(suiteName)
 			if err != nil {
@@ -245,8 +259,8 @@ with --show-secrets. It reads the wallet only: the status is the one the
 server gave at enrolment.`,
 		FlagSet: fs,
 		Exec: func(_ context.Context, args []string) error {
-			if len(args) > 0 {
-				return exitError{code: exitUsage, msg: fmt.Sprintf("wallet show takes no arguments, got %q", args)}
+			if err := noArgs("show", args); err != nil {
+				return err
 			}
 			w, err := wf.open()
 			if err != nil {
@@ -271,8 +285,8 @@ func newWalletCodeCommand(stdout, stderr io.Writer) *ffcli.Command {
 30 seconds), the second factor typed at login. It works offline.`,
 		FlagSet: fs,
 		Exec: func(_ context.Context, args []string) error {
-			if len(args) > 0 {
-				return exitError{code: exitUsage, msg: fmt.Sprintf("wallet code takes no arguments, got %q", args)}
+			if err := noArgs("code", args); err != nil {
+				return err
 			}
 			w, err := wf.open()
 			if err != nil {
@@ -335,11 +349,7 @@ proves that the minor chose this guardian. Prints {"status": "approved"}.`,
 			if err != nil {
 				return err
 			}
-			w, err := wf.open()
-			if err != nil {
-				return err
-			}
-			c, err := wf.client(w, stderr)
+			w, c, err := wf.openClient(stderr)
 			if err != nil {
 				return err
 			}
@@ -532,8 +542,8 @@ minor of 15 to 17 enrols alone and waits for a guardian's approval
 (netid wallet approve-minor, in the guardian's wallet).`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if len(args) > 0 {
-				return exitError{code: exitUsage, msg: fmt.Sprintf("wallet enrol takes no arguments, got %q", args)}
+			if err := noArgs("enrol", args); err != nil {
+				return err
 			}
 			return runWalletEnrol(ctx, &f, stdout, stderr)
 		},

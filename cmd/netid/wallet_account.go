@@ -25,11 +25,7 @@ const exitLogTampered = 4
 // signedIn opens the wallet, signs in to the resident API with its device
 // key and runs fn with the session, signing out after.
 func (f *walletFlags) signedIn(ctx context.Context, stderr io.Writer, fn func(w *wallet.Wallet, c *wallet.Client, token string) error) error {
-	w, err := f.open()
-	if err != nil {
-		return err
-	}
-	c, err := f.client(w, stderr)
+	w, c, err := f.openClient(stderr)
 	if err != nil {
 		return err
 	}

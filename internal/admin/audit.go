@@ -165,13 +165,7 @@ func (s *Service) act(ctx context.Context, a Actor, action Action, n note, fn fu
 		return nil
 	}
 	rec.Outcome = OutcomeOf(err)
-	rec.Target, rec.Detail = clip(n.target, maxAuditTarget), n.detail
-	if rec.Outcome != OutcomeError {
-		// A refusal's reason judges the operator's own input by netid's
-		// rules; an internal error's text stays in the log only.
-		rec.Detail = strings.TrimPrefix(rec.Detail+"; "+err.Error(), "; ")
-	}
-	rec.Detail = clip(rec.Detail, maxAuditDetail)
+	rec.Target, rec.Detail = clip(n.target, maxAuditTarget), clip(withReason(n.detail, rec.Outcome, err), maxAuditDetail)
 	logf := s.log.InfoContext
 	if rec.Outcome == OutcomeError {
 		logf = s.log.ErrorContext

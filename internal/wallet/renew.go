@@ -89,21 +89,11 @@ func (c *Client) RenewCertificate(ctx context.Context, req RenewRequest) (*Renew
 // (ErrOtherServer) and the password (*InputNeededError); it holds the
 // wallet's lock throughout.
 func Renew(ctx context.Context, w *Wallet, c *Client, password string) (*Renewed, error) {
-	unlock, err := w.Lock()
+	acct, unlock, err := w.lockAccount(c)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := w.reload(); err != nil {
-		return nil, err
-	}
-	acct := w.state.Account
-	if acct == nil {
-		return nil, ErrNotEnrolled
-	}
-	if s := w.state.Server; s != "" && s != c.Server() {
-		return nil, fmt.Errorf("%w: its account is on %s, not %s", ErrOtherServer, s, c.Server())
-	}
 	if password == "" {
 		return nil, &InputNeededError{Input: InputPassword, For: "the renewal"}
 	}

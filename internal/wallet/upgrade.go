@@ -113,21 +113,11 @@ type UpgradeOptions struct {
 // error wraps ErrUpgradeNotSaved. It holds the wallet's lock throughout
 // (ErrWalletBusy if another command has it).
 func Upgrade(ctx context.Context, w *Wallet, c *Client, o UpgradeOptions) (*Upgraded, error) {
-	unlock, err := w.Lock()
+	acct, unlock, err := w.lockAccount(c)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := w.reload(); err != nil {
-		return nil, err
-	}
-	acct := w.state.Account
-	if acct == nil {
-		return nil, ErrNotEnrolled
-	}
-	if s := w.state.Server; s != "" && s != c.Server() {
-		return nil, fmt.Errorf("%w: its account is on %s, not %s", ErrOtherServer, s, c.Server())
-	}
 	ev := o.Evidence
 	if len(ev.Chip) == 0 && ev.Authority == nil {
 		return nil, &InputNeededError{Input: InputEvidence, For: "the upgrade"}
@@ -207,6 +197,31 @@ func Upgrade(ctx context.Context, w *Wallet, c *Client, o UpgradeOptions) (*Upgr
 		}
 		return up, nil
 	}
+}
+
+// lockAccount takes the wallet's lock and re-reads wallet.json, for an
+// operation of the resident on their account at c's server (upgrade,
+// renewal): it refuses a wallet that is not enrolled (ErrNotEnrolled) or
+// whose account is on another server (ErrOtherServer). On success the
+// caller holds the lock until it calls unlock.
+func (w *Wallet) lockAccount(c *Client) (acct *Account, unlock func(), err error) {
+	unlock, err = w.Lock()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := w.reload(); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	if w.state.Account == nil {
+		unlock()
+		return nil, nil, ErrNotEnrolled
+	}
+	if s := w.state.Server; s != "" && s != c.Server() {
+		unlock()
+		return nil, nil, fmt.Errorf("%w: its account is on %s, not %s", ErrOtherServer, s, c.Server())
+	}
+	return w.state.Account, unlock, nil
 }
 
 // clearUpgradeChallenge forgets a saved upgrade challenge, once the
