@@ -20,21 +20,6 @@ const (
 	langZH = i18n.ZH
 )
 
-// langs are the supported languages; the first is the default.
-var langs = i18n.Langs
-
-// langNames name each language in itself, for the switch link.
-var langNames = i18n.Names
-
-// langCookieMaxAge keeps an explicit choice for a year.
-const langCookieMaxAge = i18n.CookieMaxAge
-
-// chooseLang picks the language of a page (i18n.Choose): the lang
-// parameter or form field, the remembered choice, Accept-Language.
-func chooseLang(r *http.Request, cookieName string) (pageLang, bool) {
-	return i18n.Choose(r, cookieName)
-}
-
 // langCookieName follows the provider's other cookies: under https the
 // __Host- prefix, so that no subdomain can plant a language.
 func (n cookieNames) langCookieName() string {
@@ -159,5 +144,5 @@ func errorTitleKey(status int) string {
 
 // setLangCookie remembers an explicit switch.
 func (p *Provider) setLangCookie(w http.ResponseWriter, l pageLang) {
-	http.SetCookie(w, p.cookies.cookie(p.cookies.langCookieName(), string(l), time.Time{}, langCookieMaxAge))
+	http.SetCookie(w, p.cookies.cookie(p.cookies.langCookieName(), string(l), time.Time{}, i18n.CookieMaxAge))
 }

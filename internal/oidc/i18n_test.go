@@ -2,29 +2,17 @@ package oidc
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/netid/netid/internal/i18n"
+	"github.com/netid/netid/internal/i18n/i18ntest"
 	"github.com/netid/netid/internal/rp"
 )
 
 func TestCataloguesComplete(t *testing.T) {
-	for _, l := range langs {
-		cat, ok := catalogues[l]
-		if !ok {
-			t.Fatalf("no catalogue for %q", l)
-		}
-		for _, problem := range i18n.Catalogue(cat).Check(catalogueEN) {
-			t.Errorf("%s: %s", l, problem)
-		}
-	}
+	i18ntest.CheckCatalogues(t, catalogues, catalogueEN)
 	seen := map[string]string{}
 	for key, s := range catalogueEN {
 		if other, dup := seen[s]; dup {
@@ -43,40 +31,13 @@ func TestCataloguesComplete(t *testing.T) {
 
 // TestTemplateKeysExist reads the message keys the templates use.
 func TestTemplateKeysExist(t *testing.T) {
-	use := regexp.MustCompile(`\.[TH] "([^"]+)"`)
-	files, err := filepath.Glob("templates/*.html")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("templates: %v, %d files", err, len(files))
-	}
-	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range use.FindAllStringSubmatch(string(b), -1) {
-			n++
-			for _, l := range langs {
-				if _, ok := catalogues[l][m[1]]; !ok {
-					t.Errorf("%s uses %q, missing in %s", f, m[1], l)
-				}
-			}
-		}
-	}
-	if n < 20 {
-		t.Errorf("found %d message uses in the templates, want at least 20", n)
-	}
+	i18ntest.CheckTemplateKeys(t, catalogues, 20)
 }
 
 // TestHandlerMessagesInCatalogue finds every English message the
 // handlers of this package pass to the pages (p.fail, renderLogin,
 // renderStepUp, continueStepUp) and checks that localize finds it.
 func TestHandlerMessagesInCatalogue(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var msgs []string
 	lit := func(e ast.Expr) {
 		switch e := e.(type) {
@@ -93,24 +54,12 @@ func TestHandlerMessagesInCatalogue(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
+	i18ntest.InspectCalls(t, func(call *ast.CallExpr) {
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "fail" || sel.Sel.Name == "renderLogin" ||
+			sel.Sel.Name == "renderStepUp" || sel.Sel.Name == "continueStepUp") && len(call.Args) > 0 {
+			lit(call.Args[len(call.Args)-1])
 		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "fail" || sel.Sel.Name == "renderLogin" ||
-					sel.Sel.Name == "renderStepUp" || sel.Sel.Name == "continueStepUp") && len(call.Args) > 0 {
-					lit(call.Args[len(call.Args)-1])
-				}
-			}
-			return true
-		})
-	}
+	})
 	if len(msgs) < 15 {
 		t.Fatalf("found %d handler messages, want at least 15: %q", len(msgs), msgs)
 	}

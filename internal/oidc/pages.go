@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/netid/netid/internal/i18n"
 	"github.com/netid/netid/internal/rp"
 )
 
@@ -17,7 +18,7 @@ var templateFS embed.FS
 // work without JavaScript (and without styles, which netid's Content
 // Security Policy does not load), in English and Simplified Chinese. The
 // handlers fill the views in English; render chooses the language
-// (chooseLang) and translates through the catalogues (i18n_catalogue.go).
+// (i18n.Choose) and translates through the catalogues (i18n_catalogue.go).
 type pages struct {
 	login, consent, logout, errorPage *template.Template
 	stepUp, device, approve           *template.Template
@@ -148,18 +149,18 @@ func (p *Provider) localize(r *http.Request, tr translator, data any) (string, a
 	return "netid", data
 }
 
-// render writes a page with status, in the language chooseLang picks. It
+// render writes a page with status, in the language i18n.Choose picks. It
 // renders into a buffer first, so that a template failure becomes a clean
 // 500 rather than half a page.
 func (p *Provider) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
-	lang, explicit := chooseLang(r, p.cookies.langCookieName())
+	lang, explicit := i18n.Choose(r, p.cookies.langCookieName())
 	other := langZH
 	if lang == langZH {
 		other = langEN
 	}
 	tr := newTranslator(lang)
 	d := pageData{Lang: string(lang), SwitchHref: switchHref(r, other), SwitchLang: string(other),
-		SwitchName: langNames[other], tr: tr}
+		SwitchName: i18n.Names[other], tr: tr}
 	if rf, ok := data.(refreshing); ok {
 		d.Refresh, data = rf.seconds, rf.view
 	}

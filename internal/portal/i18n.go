@@ -20,22 +20,9 @@ const (
 	LangZH = i18n.ZH
 )
 
-// langs are the supported languages; the first is the default.
-var langs = i18n.Langs
-
-// langNames name each language in itself, for the switch link.
-var langNames = i18n.Names
-
-// langCookieMaxAge keeps an explicit choice for a year.
-const langCookieMaxAge = i18n.CookieMaxAge
-
-// chooseLang picks the language of a page (i18n.Choose): the lang
-// parameter, the remembered choice, Accept-Language.
-func chooseLang(r *http.Request, cookieName string) (Lang, bool) { return i18n.Choose(r, cookieName) }
-
 // lang is the language of the request's page, as render chooses it.
 func (p *Portal) lang(r *http.Request) Lang {
-	l, _ := chooseLang(r, p.cookies.lang)
+	l, _ := i18n.Choose(r, p.cookies.lang)
 	return l
 }
 

@@ -3,19 +3,15 @@ package portal
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/netid/netid/internal/credential"
 	"github.com/netid/netid/internal/enrol"
 	"github.com/netid/netid/internal/i18n"
+	"github.com/netid/netid/internal/i18n/i18ntest"
 	"github.com/netid/netid/internal/oidc"
 	"github.com/netid/netid/internal/rp"
 	"github.com/netid/netid/internal/translog"
@@ -40,15 +36,7 @@ func TestSwitchHref(t *testing.T) {
 }
 
 func TestCataloguesComplete(t *testing.T) {
-	for _, l := range langs {
-		cat, ok := catalogues[l]
-		if !ok {
-			t.Fatalf("no catalogue for %q", l)
-		}
-		for _, problem := range i18n.Catalogue(cat).Check(catalogueEN) {
-			t.Errorf("%s: %s", l, problem)
-		}
-	}
+	i18ntest.CheckCatalogues(t, catalogues, catalogueEN)
 }
 
 // TestEnumsTranslated checks that every value of the closed sets the
@@ -88,7 +76,7 @@ func TestEnumsTranslated(t *testing.T) {
 	}
 	for prefix, values := range want {
 		for _, v := range values {
-			for _, l := range langs {
+			for _, l := range i18n.Langs {
 				d := pageData{tr: newTranslator(l)}
 				key := prefix + "." + fmt.Sprint(v)
 				if _, ok := catalogues[l][key]; !ok {
@@ -102,70 +90,32 @@ func TestEnumsTranslated(t *testing.T) {
 // TestTemplateKeysExist reads the message keys the templates use ($.T,
 // $.H, .T, .H with a literal key) and checks both catalogues have them.
 func TestTemplateKeysExist(t *testing.T) {
-	use := regexp.MustCompile(`\.[TH] "([^"]+)"`)
-	files, err := filepath.Glob("templates/*.html")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("templates: %v, %d files", err, len(files))
-	}
-	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range use.FindAllStringSubmatch(string(b), -1) {
-			n++
-			for _, l := range langs {
-				if _, ok := catalogues[l][m[1]]; !ok {
-					t.Errorf("%s uses %q, missing in %s", f, m[1], l)
-				}
-			}
-		}
-	}
-	if n < 100 {
-		t.Errorf("found %d message uses in the templates, want at least 100", n)
-	}
+	i18ntest.CheckTemplateKeys(t, catalogues, 100)
 }
 
 // TestHandlerKeysExist finds every message key the handlers pass (m("key",
 // ...), the navigation, the flashes) and checks both catalogues have it.
 func TestHandlerKeysExist(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var keys []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
+	i18ntest.InspectCalls(t, func(call *ast.CallExpr) {
+		if len(call.Args) == 0 {
+			return
 		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
+		var fn string
+		switch f := call.Fun.(type) {
+		case *ast.Ident:
+			fn = f.Name
+		case *ast.SelectorExpr:
+			fn = f.Sel.Name
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			var fn string
-			switch f := call.Fun.(type) {
-			case *ast.Ident:
-				fn = f.Name
-			case *ast.SelectorExpr:
-				fn = f.Sel.Name
-			}
-			if fn != "m" && fn != "text" {
-				return true
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, _ := strconv.Unquote(lit.Value)
-				keys = append(keys, s)
-			}
-			return true
-		})
-	}
+		if fn != "m" && fn != "text" {
+			return
+		}
+		if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			s, _ := strconv.Unquote(lit.Value)
+			keys = append(keys, s)
+		}
+	})
 	for _, n := range navigation {
 		keys = append(keys, n.Key)
 	}
@@ -176,7 +126,7 @@ func TestHandlerKeysExist(t *testing.T) {
 		t.Fatalf("found %d handler keys, want at least 40: %q", len(keys), keys)
 	}
 	for _, k := range keys {
-		for _, l := range langs {
+		for _, l := range i18n.Langs {
 			if _, ok := catalogues[l][k]; !ok {
 				t.Errorf("handler key %q missing in %s", k, l)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/document"
+	"github.com/netid/netid/internal/i18n"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -189,18 +190,18 @@ type frame struct {
 	current string
 }
 
-// render writes a page, in the language chooseLang picks. It renders into
+// render writes a page, in the language i18n.Choose picks. It renders into
 // a buffer first, so that a template failure becomes a clean 500 rather
 // than half a page.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, f frame, view any) {
-	lang, explicit := chooseLang(r, p.cookies.lang)
+	lang, explicit := i18n.Choose(r, p.cookies.lang)
 	other := LangZH
 	if lang == LangZH {
 		other = LangEN
 	}
 	tr := newTranslator(lang)
 	d := pageData{Lang: string(lang), Title: tr.text(f.title.Key, f.title.Args...), Style: style,
-		SwitchHref: switchHref(r, other), SwitchLang: string(other), SwitchName: langNames[other],
+		SwitchHref: switchHref(r, other), SwitchLang: string(other), SwitchName: i18n.Names[other],
 		V: view, tr: tr, loc: p.cfg.Location}
 	if f.sess != nil {
 		d.Nav = make([]navItem, len(navigation))
@@ -235,7 +236,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, f frame, view an
 		return
 	}
 	if explicit {
-		http.SetCookie(w, p.cookies.cookie(p.cookies.lang, string(lang), time.Time{}, langCookieMaxAge))
+		http.SetCookie(w, p.cookies.cookie(p.cookies.lang, string(lang), time.Time{}, i18n.CookieMaxAge))
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
