@@ -170,18 +170,5 @@ func (s *Store) DataKeyCountsByKEK(ctx context.Context) (map[string]int64, error
 
 // DeleteDataKey implements envelope.Store.
 func (s *Store) DeleteDataKey(ctx context.Context, owner string) error {
-	return s.do(ctx, "delete data key", func(q querier) error {
-		res, err := q.ExecContext(ctx, `DELETE FROM data_keys WHERE owner = $1`, owner)
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
+	return s.deleteOne(ctx, "delete data key", `DELETE FROM data_keys WHERE owner = $1`, owner)
 }

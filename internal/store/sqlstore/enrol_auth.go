@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/netid/netid/internal/enrol"
-	"github.com/netid/netid/internal/store"
 )
 
 var _ enrol.AuthMethodStore = (*Store)(nil)
@@ -59,20 +58,7 @@ func (s *Store) UnlockAuthMethod(ctx context.Context, residentID string, m enrol
 	if err := checkLockKey(residentID, m); err != nil {
 		return fmt.Errorf("sqlstore: unlock auth method: %w", err)
 	}
-	return s.do(ctx, "unlock auth method", func(q querier) error {
-		res, err := q.ExecContext(ctx, `DELETE FROM resident_locks WHERE resident_id = $1 AND method = $2`, residentID, string(m))
-		if err != nil {
-			return err
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
+	return s.deleteOne(ctx, "unlock auth method", `DELETE FROM resident_locks WHERE resident_id = $1 AND method = $2`, residentID, string(m))
 }
 
 // AuthMethodLocks implements enrol.AuthMethodStore.

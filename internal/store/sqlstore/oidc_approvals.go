@@ -138,14 +138,5 @@ func (s *Store) DeleteApproval(ctx context.Context, id string) error {
 
 // PruneApprovals implements oidc.ApprovalStore.
 func (s *Store) PruneApprovals(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.do(ctx, "prune approvals", func(q querier) error {
-		res, err := q.ExecContext(ctx, `DELETE FROM oidc_approvals WHERE expires_at < $1`, micros(t))
-		if err != nil {
-			return err
-		}
-		n, err = rowsAffected(res)
-		return err
-	})
-	return n, err
+	return s.deleteCount(ctx, "prune approvals", `DELETE FROM oidc_approvals WHERE expires_at < $1`, micros(t))
 }

@@ -8,40 +8,12 @@ import (
 
 	"github.com/netid/netid/internal/enrol"
 	"github.com/netid/netid/internal/resident"
-	"github.com/netid/netid/internal/store"
 )
 
 var (
 	_ resident.Store     = (*Store)(nil)
 	_ enrol.ErasureStore = (*Store)(nil)
 )
-
-// deleteCount runs a DELETE and returns how many rows it deleted.
-func (s *Store) deleteCount(ctx context.Context, op, query string, args ...any) (int64, error) {
-	var n int64
-	err := s.do(ctx, op, func(q querier) error {
-		res, err := q.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err = rowsAffected(res)
-		return err
-	})
-	return n, err
-}
-
-// deleteOne runs a DELETE of at most one row: store.ErrNotFound when it
-// deleted none.
-func (s *Store) deleteOne(ctx context.Context, op, query string, args ...any) error {
-	n, err := s.deleteCount(ctx, op, query, args...)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
-	}
-	return nil
-}
 
 // CreateResidentSession implements resident.Store.
 func (s *Store) CreateResidentSession(ctx context.Context, r resident.SessionRecord) error {

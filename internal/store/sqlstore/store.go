@@ -209,16 +209,32 @@ type rowScanner = interface{ Scan(dest ...any) error }
 // count, not by a caught unique violation, keeps the caller's PostgreSQL
 // transaction usable.
 func execOnce(ctx context.Context, q querier, query string, args ...any) error {
-	res, err := q.ExecContext(ctx, query, args...)
-	if err != nil {
+	return insertedOne(q.ExecContext(ctx, query, args...))
+}
+
+// deleteCount runs a DELETE and returns how many rows it deleted.
+func (s *Store) deleteCount(ctx context.Context, op, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.do(ctx, op, func(q querier) error {
+		res, err := q.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = rowsAffected(res)
 		return err
-	}
-	n, err := rowsAffected(res)
+	})
+	return n, err
+}
+
+// deleteOne runs a DELETE of at most one row: store.ErrNotFound when it
+// deleted none.
+func (s *Store) deleteOne(ctx context.Context, op, query string, args ...any) error {
+	n, err := s.deleteCount(ctx, op, query, args...)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return store.ErrConflict
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
 	}
 	return nil
 }

@@ -81,14 +81,5 @@ func (s *Store) ThrottleReset(ctx context.Context, key string) error {
 
 // ThrottlePrune implements throttle.Store.
 func (s *Store) ThrottlePrune(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	err := s.do(ctx, "throttle prune", func(q querier) error {
-		res, err := q.ExecContext(ctx, `DELETE FROM throttle_counters WHERE window_start < $1`, micros(before))
-		if err != nil {
-			return err
-		}
-		n, err = rowsAffected(res)
-		return err
-	})
-	return n, err
+	return s.deleteCount(ctx, "throttle prune", `DELETE FROM throttle_counters WHERE window_start < $1`, micros(before))
 }

@@ -39,6 +39,24 @@ func together(n int, fn func(i int)) {
 	done.Wait()
 }
 
+// checkOneWinner wants exactly one nil among errs and store.ErrConflict
+// for the rest.
+func checkOneWinner(t *testing.T, op string, errs []error) {
+	t.Helper()
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("%s() #%d = %v, want nil or store.ErrConflict", op, i, err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d concurrent %s() calls won, want exactly 1", wins, op)
+	}
+}
+
 func testConcurrentPutDataKey(t *testing.T, e Engine) {
 	ctx := context.Background()
 	s := open(t, e)

@@ -52,6 +52,19 @@ var txModes = []txMode{
 	}},
 }
 
+// eachTxMode runs body in a subtest per txMode, each on a freshly migrated
+// store of e. A test that checks the store after body returns loops over
+// txModes itself.
+func eachTxMode(t *testing.T, e Engine, body func(t *testing.T, s *sqlstore.Store, ctx context.Context)) {
+	t.Helper()
+	for _, mode := range txModes {
+		t.Run(mode.name, func(t *testing.T) {
+			s := open(t, e)
+			mode.run(t, s, func(ctx context.Context) { body(t, s, ctx) })
+		})
+	}
+}
+
 // pt0 is a time as the Verifier hands them over: UTC, whole microseconds.
 var pt0 = time.Date(2025, 7, 15, 10, 0, 0, 123456000, time.UTC)
 

@@ -80,116 +80,106 @@ func tlEntry(i int) translog.Entry {
 }
 
 func testTranslogState(t *testing.T, e Engine) {
-	for _, mode := range txModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s := open(t, e)
-			mode.run(t, s, func(ctx context.Context) {
-				if _, err := s.TranslogState(ctx); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("TranslogState() before the pin = %v, want store.ErrNotFound", err)
-				}
-				want := translog.TreeState{Hash: "sm3", LogIDKey: "blind-index-0123456789abcdef01234567", Compact: [][]byte{}}
-				got, err := s.PinTranslog(ctx, want.Hash, want.LogIDKey)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
-					t.Errorf("PinTranslog() mismatch (-want +got):\n%s", diff)
-				}
-				if got, err := s.PinTranslog(ctx, "sha-256", "blind-index-other"); err != nil || got.Hash != want.Hash || got.LogIDKey != want.LogIDKey {
-					t.Errorf("second PinTranslog() = %+v, %v; want the first pin", got, err)
-				}
-				if got, err := s.TranslogState(ctx); err != nil || got.LogIDKey != want.LogIDKey {
-					t.Errorf("TranslogState() = %+v, %v; want the pin", got, err)
-				}
-				if _, err := s.PinTranslog(ctx, "", ""); err == nil {
-					t.Error("PinTranslog(empty) = nil error, want one")
-				}
-			})
-		})
-	}
+	eachTxMode(t, e, func(t *testing.T, s *sqlstore.Store, ctx context.Context) {
+		if _, err := s.TranslogState(ctx); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("TranslogState() before the pin = %v, want store.ErrNotFound", err)
+		}
+		want := translog.TreeState{Hash: "sm3", LogIDKey: "blind-index-0123456789abcdef01234567", Compact: [][]byte{}}
+		got, err := s.PinTranslog(ctx, want.Hash, want.LogIDKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+			t.Errorf("PinTranslog() mismatch (-want +got):\n%s", diff)
+		}
+		if got, err := s.PinTranslog(ctx, "sha-256", "blind-index-other"); err != nil || got.Hash != want.Hash || got.LogIDKey != want.LogIDKey {
+			t.Errorf("second PinTranslog() = %+v, %v; want the first pin", got, err)
+		}
+		if got, err := s.TranslogState(ctx); err != nil || got.LogIDKey != want.LogIDKey {
+			t.Errorf("TranslogState() = %+v, %v; want the pin", got, err)
+		}
+		if _, err := s.PinTranslog(ctx, "", ""); err == nil {
+			t.Error("PinTranslog(empty) = nil error, want one")
+		}
+	})
 }
 
 // testTranslogLeaves writes two leaves at the store level and reads them
 // back every way.
 func testTranslogLeaves(t *testing.T, e Engine) {
 	a, b := tlLogID(0xa0), tlLogID(0xb0)
-	for _, mode := range txModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s := open(t, e)
-			mode.run(t, s, func(ctx context.Context) {
-				if _, err := s.PinTranslog(ctx, "sha-256", "bi"); err != nil {
-					t.Fatal(err)
-				}
-				w0, w1, w2 := tlWrite(0, a, 1), tlWrite(1, b, 1), tlWrite(2, a, 2)
-				w1.Nodes = append(w1.Nodes, translog.Node{ID: compact.NewNodeID(1, 0), Hash: tlHash(0x10)})
-				w1.Compact = [][]byte{tlHash(0x10)}
-				w2.Compact = [][]byte{tlHash(0x10), tlHash(2)}
-				for i, w := range []translog.LeafWrite{w0, w1, w2} {
-					if err := s.AppendTranslogLeaf(ctx, uint64(i), w); err != nil {
-						t.Fatalf("AppendTranslogLeaf(%d) error = %v", i, err)
-					}
-				}
-				st, err := s.TranslogState(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(translog.TreeState{Hash: "sha-256", LogIDKey: "bi", Size: 3, Compact: w2.Compact}, st); diff != "" {
-					t.Errorf("TranslogState() mismatch (-want +got):\n%s", diff)
-				}
-				if got, err := s.TranslogLeafByEntryID(ctx, "entry-1"); err != nil || !cmp.Equal(got, w1.Leaf) {
-					t.Errorf("TranslogLeafByEntryID(entry-1) = %+v, %v; want %+v", got, err, w1.Leaf)
-				}
-				if got, err := s.TranslogLastLeaf(ctx, a); err != nil || !cmp.Equal(got, w2.Leaf) {
-					t.Errorf("TranslogLastLeaf(a) = %+v, %v; want %+v", got, err, w2.Leaf)
-				}
-				for _, tt := range []struct {
-					after uint64
-					limit int
-					want  []translog.StoredLeaf
-				}{
-					{0, 10, []translog.StoredLeaf{w0.Leaf, w2.Leaf}},
-					{0, 1, []translog.StoredLeaf{w0.Leaf}},
-					{1, 10, []translog.StoredLeaf{w2.Leaf}},
-					{2, 10, nil},
-				} {
-					got, err := s.TranslogLeaves(ctx, a, tt.after, tt.limit)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if diff := cmp.Diff(tt.want, got, equateEmpty); diff != "" {
-						t.Errorf("TranslogLeaves(a, %d, %d) mismatch (-want +got):\n%s", tt.after, tt.limit, diff)
-					}
-				}
-				ids := []compact.NodeID{compact.NewNodeID(0, 2), compact.NewNodeID(1, 0), compact.NewNodeID(0, 0)}
-				got, err := s.TranslogNodes(ctx, ids)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff([][]byte{tlHash(2), tlHash(0x10), tlHash(0)}, got); diff != "" {
-					t.Errorf("TranslogNodes() mismatch (-want +got):\n%s", diff)
-				}
-				notFound := []struct {
-					name string
-					err  error
-				}{
-					{"leaf of an unknown entry", func() error { _, err := s.TranslogLeafByEntryID(ctx, "entry-9"); return err }()},
-					{"last leaf of an unknown log id", func() error { _, err := s.TranslogLastLeaf(ctx, tlLogID(0xc0)); return err }()},
-					{"a missing node", func() error {
-						_, err := s.TranslogNodes(ctx, []compact.NodeID{compact.NewNodeID(0, 0), compact.NewNodeID(1, 1)})
-						return err
-					}()},
-				}
-				for _, tt := range notFound {
-					if !errors.Is(tt.err, store.ErrNotFound) {
-						t.Errorf("%s: error = %v, want store.ErrNotFound", tt.name, tt.err)
-					}
-				}
-				if got, err := s.TranslogLeaves(ctx, tlLogID(0xc0), 0, 10); err != nil || len(got) != 0 {
-					t.Errorf("TranslogLeaves(unknown) = %v, %v; want none", got, err)
-				}
-			})
-		})
-	}
+	eachTxMode(t, e, func(t *testing.T, s *sqlstore.Store, ctx context.Context) {
+		if _, err := s.PinTranslog(ctx, "sha-256", "bi"); err != nil {
+			t.Fatal(err)
+		}
+		w0, w1, w2 := tlWrite(0, a, 1), tlWrite(1, b, 1), tlWrite(2, a, 2)
+		w1.Nodes = append(w1.Nodes, translog.Node{ID: compact.NewNodeID(1, 0), Hash: tlHash(0x10)})
+		w1.Compact = [][]byte{tlHash(0x10)}
+		w2.Compact = [][]byte{tlHash(0x10), tlHash(2)}
+		for i, w := range []translog.LeafWrite{w0, w1, w2} {
+			if err := s.AppendTranslogLeaf(ctx, uint64(i), w); err != nil {
+				t.Fatalf("AppendTranslogLeaf(%d) error = %v", i, err)
+			}
+		}
+		st, err := s.TranslogState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(translog.TreeState{Hash: "sha-256", LogIDKey: "bi", Size: 3, Compact: w2.Compact}, st); diff != "" {
+			t.Errorf("TranslogState() mismatch (-want +got):\n%s", diff)
+		}
+		if got, err := s.TranslogLeafByEntryID(ctx, "entry-1"); err != nil || !cmp.Equal(got, w1.Leaf) {
+			t.Errorf("TranslogLeafByEntryID(entry-1) = %+v, %v; want %+v", got, err, w1.Leaf)
+		}
+		if got, err := s.TranslogLastLeaf(ctx, a); err != nil || !cmp.Equal(got, w2.Leaf) {
+			t.Errorf("TranslogLastLeaf(a) = %+v, %v; want %+v", got, err, w2.Leaf)
+		}
+		for _, tt := range []struct {
+			after uint64
+			limit int
+			want  []translog.StoredLeaf
+		}{
+			{0, 10, []translog.StoredLeaf{w0.Leaf, w2.Leaf}},
+			{0, 1, []translog.StoredLeaf{w0.Leaf}},
+			{1, 10, []translog.StoredLeaf{w2.Leaf}},
+			{2, 10, nil},
+		} {
+			got, err := s.TranslogLeaves(ctx, a, tt.after, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, equateEmpty); diff != "" {
+				t.Errorf("TranslogLeaves(a, %d, %d) mismatch (-want +got):\n%s", tt.after, tt.limit, diff)
+			}
+		}
+		ids := []compact.NodeID{compact.NewNodeID(0, 2), compact.NewNodeID(1, 0), compact.NewNodeID(0, 0)}
+		got, err := s.TranslogNodes(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([][]byte{tlHash(2), tlHash(0x10), tlHash(0)}, got); diff != "" {
+			t.Errorf("TranslogNodes() mismatch (-want +got):\n%s", diff)
+		}
+		notFound := []struct {
+			name string
+			err  error
+		}{
+			{"leaf of an unknown entry", func() error { _, err := s.TranslogLeafByEntryID(ctx, "entry-9"); return err }()},
+			{"last leaf of an unknown log id", func() error { _, err := s.TranslogLastLeaf(ctx, tlLogID(0xc0)); return err }()},
+			{"a missing node", func() error {
+				_, err := s.TranslogNodes(ctx, []compact.NodeID{compact.NewNodeID(0, 0), compact.NewNodeID(1, 1)})
+				return err
+			}()},
+		}
+		for _, tt := range notFound {
+			if !errors.Is(tt.err, store.ErrNotFound) {
+				t.Errorf("%s: error = %v, want store.ErrNotFound", tt.name, tt.err)
+			}
+		}
+		if got, err := s.TranslogLeaves(ctx, tlLogID(0xc0), 0, 10); err != nil || len(got) != 0 {
+			t.Errorf("TranslogLeaves(unknown) = %v, %v; want none", got, err)
+		}
+	})
 }
 
 // testTranslogConflicts checks that a refused append writes nothing: the
@@ -283,47 +273,42 @@ func testTranslogConflicts(t *testing.T, e Engine) {
 }
 
 func testTranslogCheckpoints(t *testing.T, e Engine) {
-	for _, mode := range txModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s := open(t, e)
-			mode.run(t, s, func(ctx context.Context) {
-				if _, err := s.LatestTranslogCheckpoint(ctx); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("LatestTranslogCheckpoint() of none = %v, want store.ErrNotFound", err)
-				}
-				cp := func(size uint64) translog.StoredCheckpoint {
-					return translog.StoredCheckpoint{Size: size, Root: tlHash(byte(size)), Time: tlt0.Add(time.Duration(size) * time.Second),
-						Note: []byte(fmt.Sprintf("note of %d\n", size))}
-				}
-				for _, size := range []uint64{3, 0, 7, 5} {
-					if err := s.PutTranslogCheckpoint(ctx, cp(size)); err != nil {
-						t.Fatalf("PutTranslogCheckpoint(%d) error = %v", size, err)
-					}
-				}
-				if got, err := s.LatestTranslogCheckpoint(ctx); err != nil || !cmp.Equal(got, cp(7)) {
-					t.Errorf("LatestTranslogCheckpoint() = %+v, %v; want %+v", got, err, cp(7))
-				}
-				if got, err := s.TranslogCheckpoint(ctx, 0); err != nil || !cmp.Equal(got, cp(0)) {
-					t.Errorf("TranslogCheckpoint(0) = %+v, %v; want %+v", got, err, cp(0))
-				}
-				if _, err := s.TranslogCheckpoint(ctx, 4); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("TranslogCheckpoint(4) = %v, want store.ErrNotFound", err)
-				}
-				other := cp(3)
-				other.Note = []byte("another note\n")
-				if err := s.PutTranslogCheckpoint(ctx, other); !errors.Is(err, store.ErrConflict) {
-					t.Errorf("PutTranslogCheckpoint(3 again) = %v, want store.ErrConflict", err)
-				}
-				if got, err := s.TranslogCheckpoint(ctx, 3); err != nil || !cmp.Equal(got, cp(3)) {
-					t.Errorf("TranslogCheckpoint(3) = %+v, %v; want the first", got, err)
-				}
-				bad := cp(9)
-				bad.Root = bad.Root[:31]
-				if err := s.PutTranslogCheckpoint(ctx, bad); err == nil || errors.Is(err, store.ErrConflict) {
-					t.Errorf("PutTranslogCheckpoint(short root) = %v, want an invalid-argument error", err)
-				}
-			})
-		})
-	}
+	eachTxMode(t, e, func(t *testing.T, s *sqlstore.Store, ctx context.Context) {
+		if _, err := s.LatestTranslogCheckpoint(ctx); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("LatestTranslogCheckpoint() of none = %v, want store.ErrNotFound", err)
+		}
+		cp := func(size uint64) translog.StoredCheckpoint {
+			return translog.StoredCheckpoint{Size: size, Root: tlHash(byte(size)), Time: tlt0.Add(time.Duration(size) * time.Second),
+				Note: []byte(fmt.Sprintf("note of %d\n", size))}
+		}
+		for _, size := range []uint64{3, 0, 7, 5} {
+			if err := s.PutTranslogCheckpoint(ctx, cp(size)); err != nil {
+				t.Fatalf("PutTranslogCheckpoint(%d) error = %v", size, err)
+			}
+		}
+		if got, err := s.LatestTranslogCheckpoint(ctx); err != nil || !cmp.Equal(got, cp(7)) {
+			t.Errorf("LatestTranslogCheckpoint() = %+v, %v; want %+v", got, err, cp(7))
+		}
+		if got, err := s.TranslogCheckpoint(ctx, 0); err != nil || !cmp.Equal(got, cp(0)) {
+			t.Errorf("TranslogCheckpoint(0) = %+v, %v; want %+v", got, err, cp(0))
+		}
+		if _, err := s.TranslogCheckpoint(ctx, 4); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("TranslogCheckpoint(4) = %v, want store.ErrNotFound", err)
+		}
+		other := cp(3)
+		other.Note = []byte("another note\n")
+		if err := s.PutTranslogCheckpoint(ctx, other); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("PutTranslogCheckpoint(3 again) = %v, want store.ErrConflict", err)
+		}
+		if got, err := s.TranslogCheckpoint(ctx, 3); err != nil || !cmp.Equal(got, cp(3)) {
+			t.Errorf("TranslogCheckpoint(3) = %+v, %v; want the first", got, err)
+		}
+		bad := cp(9)
+		bad.Root = bad.Root[:31]
+		if err := s.PutTranslogCheckpoint(ctx, bad); err == nil || errors.Is(err, store.ErrConflict) {
+			t.Errorf("PutTranslogCheckpoint(short root) = %v, want an invalid-argument error", err)
+		}
+	})
 }
 
 // testTranslogLog runs the log itself on the engine, in both suites: a
