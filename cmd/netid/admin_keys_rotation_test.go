@@ -8,14 +8,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -34,64 +32,6 @@ import (
 	"github.com/netid/netid/internal/store/pgtest"
 	"github.com/netid/netid/internal/translog"
 )
-
-// loggedServer is a built netid serve whose log can be read while it runs.
-type loggedServer struct {
-	cmd  *exec.Cmd
-	addr string
-	log  *syncBuffer
-	done chan error
-}
-
-func startLoggedServer(t *testing.T, addr string, args ...string) *loggedServer {
-	t.Helper()
-	s := &loggedServer{addr: addr, log: &syncBuffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(netidBin, append([]string{"serve", "--addr", addr, "--log-format", "text"}, args...)...)
-	s.cmd.Stderr = s.log
-	s.cmd.Env = os.Environ()
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	waitUntil(t, "the server is ready", func() bool {
-		select {
-		case err := <-s.done:
-			t.Fatalf("netid exited before ready: %v\n%s", err, s.log)
-		default:
-		}
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == 200
-	})
-	return s
-}
-
-func (s *loggedServer) base() string { return "http://" + s.addr }
-
-func (s *loggedServer) signal(t *testing.T, sig os.Signal) {
-	t.Helper()
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// stop ends the server with SIGTERM and checks it shut down cleanly.
-func (s *loggedServer) stop(t *testing.T) {
-	t.Helper()
-	s.signal(t, syscall.SIGTERM)
-	if err := <-s.done; err != nil {
-		t.Fatalf("netid exited with %v after SIGTERM\n%s", err, s.log)
-	}
-}
 
 // waitUntil polls cond until it holds. The bound is generous for a loaded
 // machine and is not an assertion on speed.
@@ -128,18 +68,8 @@ func newRPClient(t *testing.T, base string, storage []string, number, password s
 	}
 	callback := "http://" + ln.Addr().String() + "/cb"
 	ln.Close() // nothing listens: the browser stops at the redirect
-	stdout, stderr, code := runNetid(t, append([]string{"rp", "create", "--name", "Rotation test platform",
-		"--redirect-uri", callback, "--claim", "age_over_18=to check an age during key rotation", "--json"}, storage...)...)
-	if code != 0 {
-		t.Fatalf("rp create: exit %d: %s", code, stderr)
-	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &creds); err != nil {
-		t.Fatal(err)
-	}
+	creds := createRP(t, append([]string{"--name", "Rotation test platform",
+		"--redirect-uri", callback, "--claim", "age_over_18=to check an age during key rotation"}, storage...)...)
 	ctx := context.Background()
 	p, err := gooidc.NewProvider(ctx, base)
 	if err != nil {
@@ -161,11 +91,10 @@ func newRPClient(t *testing.T, base string, storage []string, number, password s
 	}}
 	// The first login: password, then consent.
 	verifierCode := oauth2.GenerateVerifier()
-	res, err := c.browser.Get(c.oauth.AuthCodeURL("state-0", gooidc.Nonce("nonce-0"), oauth2.S256ChallengeOption(verifierCode)))
-	page, at := readPage(t, res, err)
-	res, err = c.submit(page, at, url.Values{"username": {number}, "password": {password}})
-	page, at = readPage(t, res, err)
-	res, err = c.submit(page, at, url.Values{"claim": {"age_over_18"}, "remember": {"yes"}, "action": {"allow"}})
+	b := &browser{t: t, c: c.browser}
+	page, at := b.page(b.c.Get(c.oauth.AuthCodeURL("state-0", gooidc.Nonce("nonce-0"), oauth2.S256ChallengeOption(verifierCode))))
+	page, at = b.page(b.post(page, at, url.Values{"username": {number}, "password": {password}}))
+	res, err := b.post(page, at, url.Values{"claim": {"age_over_18"}, "remember": {"yes"}, "action": {"allow"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,39 +103,6 @@ func newRPClient(t *testing.T, base string, storage []string, number, password s
 		t.Fatalf("first login: %v", err)
 	}
 	return c
-}
-
-func readPage(t *testing.T, res *http.Response, err error) (string, string) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("%s: %d\n%s", res.Request.URL, res.StatusCode, b)
-	}
-	return string(b), res.Request.URL.String()
-}
-
-// submit posts the page's form with fields and its hidden inputs.
-func (c *rpClient) submit(page, pageURL string, fields url.Values) (*http.Response, error) {
-	m := formAction.FindStringSubmatch(page)
-	if m == nil {
-		return nil, fmt.Errorf("no form on %s", pageURL)
-	}
-	for _, h := range hiddenIn.FindAllStringSubmatch(page, -1) {
-		fields.Set(h[1], html.UnescapeString(h[2]))
-	}
-	action, err := url.Parse(pageURL)
-	if err != nil {
-		return nil, err
-	}
-	target, err := action.Parse(html.UnescapeString(m[1]))
-	if err != nil {
-		return nil, err
-	}
-	return c.browser.PostForm(target.String(), fields)
 }
 
 // codeFrom reads the authorization code from a redirect to the callback.
@@ -440,21 +336,9 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 	s := startLoggedServer(t, freeAddr(t), append([]string{"--demo",
 		"--key-reload-interval", "1h", "--translog-checkpoint-interval", "100ms"}, storage...)...)
 	tmp := t.TempDir()
-	const password = "correct horse battery staple 42"
-	pwFile := filepath.Join(tmp, "password")
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := passwordFile(t, demoPassword)
 	walletDir := filepath.Join(tmp, "adult")
-	stdout, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", walletDir, "--server", s.base(), "--password-file", pwFile,
-		"--demo-document", "adult", "--phone", "+8613800138000", "--json")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s\nserver:\n%s", code, stderr, s.log)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(stdout), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	enrolled, _ := enrolWallet(t, s, walletDir, pwFile, demoAdult...)
 	blk, _ := pem.Decode([]byte(enrolled["certificate_pem"]))
 	intl, err := suite.New(suite.Intl)
 	if err != nil {
@@ -464,7 +348,7 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := newRPClient(t, s.base(), storage, enrolled["internet_number"], password)
+	rp := newRPClient(t, s.base(), storage, enrolled["internet_number"], demoPassword)
 
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()
@@ -542,7 +426,7 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 		from := logins.ok.Load()
 		s.signal(t, syscall.SIGHUP)
 		fresh := keyIDs(t, dataDir, keystore.Cookie, keystore.StateActive)[0]
-		waitUntil(t, "the server loads the new cookie key", func() bool { return strings.Contains(s.log.String(), "id="+fresh) })
+		waitUntil(t, "the server loads the new cookie key", func() bool { return strings.Contains(s.logs.String(), "id="+fresh) })
 		// The browser's session cookie was signed by the old key.
 		logins.waitMore(t, from, 10)
 	})
@@ -564,8 +448,8 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 		// enrols while the logins go on.
 		s.signal(t, syscall.SIGHUP)
 		waitUntil(t, "the server logs the old KEK retiring", func() bool {
-			return strings.Contains(s.log.String(), "id="+old+" purpose=key-encryption from=active to=retiring") &&
-				strings.Contains(s.log.String(), "id="+fresh+" purpose=key-encryption from=new to=active")
+			return strings.Contains(s.logs.String(), "id="+old+" purpose=key-encryption from=active to=retiring") &&
+				strings.Contains(s.logs.String(), "id="+fresh+" purpose=key-encryption from=new to=active")
 		})
 		_, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", filepath.Join(tmp, "youth"), "--server", s.base(),
 			"--password-file", pwFile, "--demo-document", "youth", "--phone", "+8613800138001", "--json")
@@ -580,7 +464,7 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 		from = logins.ok.Load()
 		s.signal(t, syscall.SIGHUP)
 		waitUntil(t, "the server drops the old KEK", func() bool {
-			return strings.Contains(s.log.String(), "id="+old+" purpose=key-encryption from=retiring to=retired")
+			return strings.Contains(s.logs.String(), "id="+old+" purpose=key-encryption from=retiring to=retired")
 		})
 		logins.waitMore(t, from, 10)
 	})
@@ -590,11 +474,11 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 		fresh := keyIDs(t, dataDir, keystore.CA, keystore.StateActive)[0]
 		from := certs.ok.Load()
 		s.signal(t, syscall.SIGHUP)
-		waitUntil(t, "the server loads the new CA key", func() bool { return strings.Contains(s.log.String(), "id="+fresh) })
+		waitUntil(t, "the server loads the new CA key", func() bool { return strings.Contains(s.logs.String(), "id="+fresh) })
 		certs.waitMore(t, from, 10)
 		// A certificate issued now comes from the new CA key and verifies
 		// against /ca.pem beside the old one.
-		t.Setenv("NETID_PASSWORD", password)
+		t.Setenv("NETID_PASSWORD", demoPassword)
 		_, stderr, code := runNetid(t, "wallet", "renew", "--wallet", walletDir, "--server", s.base())
 		if code != 0 {
 			t.Fatalf("wallet renew after the CA rotation: exit %d\n%s", code, stderr)
@@ -641,7 +525,7 @@ func testKeyRotationUnderLoad(t *testing.T, db []string) {
 		}
 	}
 	if t.Failed() {
-		t.Logf("server log:\n%s", s.log)
+		t.Logf("server log:\n%s", s.logs)
 	}
 	s.stop(t)
 }
@@ -678,8 +562,8 @@ func TestServeReloadsKeysPeriodically(t *testing.T) {
 		b, err := httpGet(context.Background(), s.base()+"/oidc/jwks")
 		return err == nil && strings.Contains(string(b), fresh)
 	})
-	if !strings.Contains(s.log.String(), "trigger=interval id="+fresh) {
-		t.Errorf("the server log lacks the interval reload of %s:\n%s", fresh, s.log)
+	if !strings.Contains(s.logs.String(), "trigger=interval id="+fresh) {
+		t.Errorf("the server log lacks the interval reload of %s:\n%s", fresh, s.logs)
 	}
 	s.stop(t)
 }

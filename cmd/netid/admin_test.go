@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -138,29 +137,14 @@ func testAdminServe(t *testing.T, s *server, adminAddr string, storage []string)
 	if res.StatusCode != http.StatusUnauthorized || !bytes.Contains(tokenBody, []byte("invalid_client")) {
 		t.Errorf("token endpoint for the suspended RP = %d %s, want 401 invalid_client", res.StatusCode, tokenBody)
 	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
+	var creds rpCredentials
 	if err := json.Unmarshal([]byte(cli("rp", "rotate-secret", created.ClientID, "--json")), &creds); err != nil ||
 		creds.ClientID != created.ClientID || creds.ClientSecret == created.ClientSecret || len(creds.ClientSecret) != 43 {
 		t.Errorf("rp rotate-secret --json = %+v (%v), want a new 43-character secret", creds, err)
 	}
 
 	// A resident enrols with the wallet against the demo server.
-	wallet, pwFile := filepath.Join(t.TempDir(), "wallet"), filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(pwFile, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", wallet, "--server", pub, "--password-file", pwFile,
-		"--json", "--demo-document", "adult", "--phone", "+8613800138000")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s\nserver log:\n%s", code, stderr, s.logs)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(out), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	enrolled, _ := enrolWallet(t, s, filepath.Join(t.TempDir(), "wallet"), passwordFile(t, demoPassword), demoAdult...)
 	number := enrolled["internet_number"]
 	blk, _ := pem.Decode([]byte(enrolled["certificate_pem"]))
 	if blk == nil {
@@ -247,12 +231,12 @@ func testAdminServe(t *testing.T, s *server, adminAddr string, storage []string)
 
 	// Lawful access: the flags are required; then the identity is printed
 	// and the access logged.
-	_, stderr, code = runNetid(t, append([]string{"admin", "lawful-access", "--internet-number", number, "--ref", "C-1"}, storage...)...)
+	_, stderr, code := runNetid(t, append([]string{"admin", "lawful-access", "--internet-number", number, "--ref", "C-1"}, storage...)...)
 	if code != exitUsage || !strings.Contains(stderr, "--authority is required") || !strings.Contains(stderr, "--legal-basis is required") ||
 		!strings.Contains(stderr, "--notice-delay is required") {
 		t.Errorf("lawful-access without authority and basis: exit %d, %q", code, stderr)
 	}
-	out = cli("admin", "lawful-access", "--internet-number", number, "--authority", "MPS-BJ", "--legal-basis", "PRC-CPL-Art.54",
+	out := cli("admin", "lawful-access", "--internet-number", number, "--authority", "MPS-BJ", "--legal-basis", "PRC-CPL-Art.54",
 		"--ref", "CASE-7", "--notice-delay", "720h")
 	if !strings.Contains(out, "lawful access recorded in the transparency log of "+number) || !strings.Contains(out, "name:") ||
 		!strings.Contains(out, "document number:") {

@@ -103,20 +103,8 @@ func TestBackupRestoreLogin(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	s := startLoggedServer(t, addr, "--demo", "--data-dir", dataDir)
 	tmp := t.TempDir()
-	const password = "correct horse battery staple 42"
-	pwFile := filepath.Join(tmp, "password")
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", filepath.Join(tmp, "wallet"), "--server", s.base(),
-		"--password-file", pwFile, "--demo-document", "adult", "--phone", "+8613800138000", "--json")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s", code, stderr)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(stdout), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := passwordFile(t, demoPassword)
+	enrolled, _ := enrolWallet(t, s, filepath.Join(tmp, "wallet"), pwFile, demoAdult...)
 	// The server keeps writing while the backup is taken: another
 	// resident enrols meanwhile.
 	youth := make(chan string, 1)
@@ -129,7 +117,7 @@ func TestBackupRestoreLogin(t *testing.T) {
 		close(youth)
 	}()
 	archive := filepath.Join(t.TempDir(), "netid-backup.tar.gz")
-	stdout, stderr, code = runNetid(t, "backup", "--data-dir", dataDir, "--out", archive)
+	stdout, stderr, code := runNetid(t, "backup", "--data-dir", dataDir, "--out", archive)
 	if code != 0 {
 		t.Fatalf("backup: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -210,11 +198,11 @@ func TestBackupRestoreLogin(t *testing.T) {
 	}
 
 	s = startLoggedServer(t, addr, "--demo", "--data-dir", restored)
-	page := loginThroughDemoPlatform(t, s.base(), enrolled["internet_number"], password)
+	page := loginThroughDemoPlatform(t, s.base(), enrolled["internet_number"], demoPassword, false)
 	if !strings.Contains(page, "You were verified by netid") {
 		t.Errorf("login after restore: the platform's page lacks the verification:\n%s", page)
 	}
-	if strings.Contains(s.log.String(), "created key") {
+	if strings.Contains(s.logs.String(), "created key") {
 		t.Error("the restored server created keys: the archive's keys were not used")
 	}
 	s.stop(t)
@@ -428,27 +416,15 @@ func TestBackupRestorePostgres(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	s := startLoggedServer(t, addr, "--demo", "--data-dir", dataDir, "--database-url", src)
 	tmp := t.TempDir()
-	const password = "correct horse battery staple 42"
-	pwFile := filepath.Join(tmp, "password")
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", filepath.Join(tmp, "wallet"), "--server", s.base(),
-		"--password-file", pwFile, "--demo-document", "adult", "--phone", "+8613800138000", "--json")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s", code, stderr)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(stdout), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := passwordFile(t, demoPassword)
+	enrolled, _ := enrolWallet(t, s, filepath.Join(tmp, "wallet"), pwFile, demoAdult...)
 
 	dump := filepath.Join(tmp, "netid.pgdump")
 	if out, err := exec.Command("pg_dump", "--format=custom", "--file="+dump, src).CombinedOutput(); err != nil {
 		t.Fatalf("pg_dump: %v\n%s", err, out)
 	}
 	archive := filepath.Join(tmp, "keys.tar.gz")
-	stdout, stderr, code = runNetid(t, "backup", "--data-dir", dataDir, "--database-url", src, "--out", archive)
+	stdout, stderr, code := runNetid(t, "backup", "--data-dir", dataDir, "--database-url", src, "--out", archive)
 	if code != 0 {
 		t.Fatalf("backup: exit %d\n%s", code, stderr)
 	}
@@ -476,7 +452,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 	}
 	checkPrivate(t, restored)
 	s = startLoggedServer(t, addr, "--demo", "--data-dir", restored, "--database-url", dst)
-	page := loginThroughDemoPlatform(t, s.base(), enrolled["internet_number"], password)
+	page := loginThroughDemoPlatform(t, s.base(), enrolled["internet_number"], demoPassword, false)
 	if !strings.Contains(page, "You were verified by netid") {
 		t.Errorf("login after restore: the platform's page lacks the verification:\n%s", page)
 	}

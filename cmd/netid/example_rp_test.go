@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,36 +20,24 @@ import (
 // asking for high (no login reaches it) is refused with unmet_authentication_requirements;
 // logging out ends the provider's session too.
 func TestExampleRP(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed; examples/enrol.sh needs it")
-	}
+	skipWithoutPython(t)
 	rpBin := filepath.Join(t.TempDir(), "rp")
 	if out, err := exec.Command("go", "build", "-o", rpBin, "github.com/netid/netid/examples/rp").CombinedOutput(); err != nil {
 		t.Fatalf("building examples/rp: %v\n%s", err, out)
 	}
 	dataDir := filepath.Join(t.TempDir(), "data")
-	s := startServer(t, "--demo", "--data-dir", dataDir)
-	s.waitReady(t)
-	issuer := "http://" + s.addr
-	number, password := enrolWithScript(t, s)
+	s := startDemoServer(t, "--data-dir", dataDir)
+	issuer := s.base()
+	enrolled := enrolWithScript(t, s)
+	number, password := enrolled.InternetNumber, enrolled.Password
 
 	// The operator registers the platform, in its own sector so that its
 	// subject differs from the demo platform's.
 	rpAddr := freeAddr(t)
-	out, stderr, code := runNetid(t, "rp", "create", "--data-dir", dataDir, "--name", "Example platform",
+	creds := createRP(t, "--data-dir", dataDir, "--name", "Example platform",
 		"--redirect-uri", "http://"+rpAddr+"/callback", "--post-logout-redirect-uri", "http://"+rpAddr+"/",
-		"--sector", "platform.example", "--claim", "age_over_18=to show age-restricted content", "--json")
-	if code != 0 {
-		t.Fatalf("rp create: exit %d\n%s", code, stderr)
-	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &creds); err != nil {
-		t.Fatalf("rp create --json: %v\n%s", err, out)
-	}
-	demoSub := subjectOf(t, loginThroughDemoPlatform(t, issuer, number, password))
+		"--sector", "platform.example", "--claim", "age_over_18=to show age-restricted content")
+	demoSub := subjectOf(t, loginThroughDemoPlatform(t, issuer, number, password, false))
 
 	t.Run("low", func(t *testing.T) {
 		base, logs := startExampleRP(t, rpBin, rpAddr, issuer, creds.ClientID, creds.ClientSecret, "")
@@ -102,30 +87,6 @@ func TestExampleRP(t *testing.T) {
 		}
 	})
 	s.stop(t)
-}
-
-// enrolWithScript enrols the demo adult with examples/enrol.sh and returns
-// the internet number and password.
-func enrolWithScript(t *testing.T, s *server) (number, password string) {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command("bash", filepath.Join("..", "..", "examples", "enrol.sh"), "http://"+s.addr, out)
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(netidBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("enrol.sh: %v\n%s\nserver:\n%s", err, b, s.logs)
-	}
-	b, err := os.ReadFile(filepath.Join(out, "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res struct {
-		InternetNumber string `json:"internet_number"`
-		Password       string `json:"password"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
-	return res.InternetNumber, res.Password
 }
 
 // startExampleRP runs the example platform on addr (a redirect URL of
@@ -178,53 +139,4 @@ func subjectOf(t *testing.T, page string) string {
 		t.Fatalf("no pairwise subject on the page:\n%s", page)
 	}
 	return html.UnescapeString(m[1])
-}
-
-// browser is a client with a cookie jar that fills in forms like a browser
-// without JavaScript (the approach of loginThroughDemoPlatform).
-type browser struct {
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-}
-
-// read returns the body, final URL and status of a response.
-func (b *browser) read(res *http.Response, err error) (string, string, int) {
-	b.t.Helper()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return string(body), res.Request.URL.String(), res.StatusCode
-}
-
-func (b *browser) get(u string) (string, string, int) {
-	b.t.Helper()
-	return b.read(b.c.Get(u))
-}
-
-// submit posts the page's form with fields and its hidden inputs.
-func (b *browser) submit(page, pageURL string, fields url.Values) (string, string, int) {
-	b.t.Helper()
-	m := formAction.FindStringSubmatch(page)
-	if m == nil {
-		b.t.Fatalf("no form on %s:\n%s", pageURL, page)
-	}
-	for _, h := range hiddenIn.FindAllStringSubmatch(page, -1) {
-		fields.Set(h[1], html.UnescapeString(h[2]))
-	}
-	base, err := url.Parse(pageURL)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	target, err := base.Parse(html.UnescapeString(m[1]))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.read(b.c.PostForm(target.String(), fields))
 }

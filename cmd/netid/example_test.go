@@ -4,15 +4,9 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"html"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -22,30 +16,9 @@ import (
 // examples/enrol.sh, as the README shows it, against serve --demo: it must
 // leave a result.json whose certificate is for the internet number it names.
 func TestExampleEnrolScript(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed; examples/enrol.sh needs it")
-	}
-	s := startServer(t, "--demo", "--data-dir", filepath.Join(t.TempDir(), "data"))
-	s.waitReady(t)
-	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command("bash", filepath.Join("..", "..", "examples", "enrol.sh"), "http://"+s.addr, out)
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(netidBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("enrol.sh: %v\n%s\nserver:\n%s", err, b, s.logs)
-	}
-	b, err := os.ReadFile(filepath.Join(out, "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res struct {
-		InternetNumber string `json:"internet_number"`
-		CertificatePEM string `json:"certificate_pem"`
-		Password       string `json:"password"`
-		WalletDir      string `json:"wallet_dir"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	skipWithoutPython(t)
+	s := startDemoServer(t, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	res := enrolWithScript(t, s)
 	if _, err := credential.ParseInternetNumber(res.InternetNumber); err != nil {
 		t.Errorf("internet_number %q: %v", res.InternetNumber, err)
 	}
@@ -69,7 +42,7 @@ func TestExampleEnrolScript(t *testing.T) {
 
 	// The enrolled resident logs in to the demo platform that --demo
 	// registered: a browser's walk through login and consent.
-	page := loginThroughDemoPlatform(t, "http://"+s.addr, res.InternetNumber, res.Password)
+	page := loginThroughDemoPlatform(t, s.base(), res.InternetNumber, res.Password, false)
 	for _, want := range []string{"You were verified by netid", "pairwise subject", "low", "age_over_18", "true"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the demo platform's page lacks %q:\n%s", want, page)
@@ -100,51 +73,40 @@ func TestExampleEnrolScript(t *testing.T) {
 	s.stop(t)
 }
 
-var (
-	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-	hiddenIn   = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)"`)
-)
-
-// loginThroughDemoPlatform follows /demo/rp through the provider's login
-// and consent forms like a browser without JavaScript, and returns the
-// platform's result page.
-func loginThroughDemoPlatform(t *testing.T, base, number, password string) string {
+// skipWithoutPython skips a test of examples/enrol.sh where python3, which
+// the script needs, is not installed.
+func skipWithoutPython(t *testing.T) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	read := func(res *http.Response, err error) (string, string) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("%s: %d\n%s", res.Request.URL, res.StatusCode, b)
-		}
-		return string(b), res.Request.URL.String()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed; examples/enrol.sh needs it")
 	}
-	submit := func(page, pageURL string, fields url.Values) (string, string) {
-		t.Helper()
-		m := formAction.FindStringSubmatch(page)
-		if m == nil {
-			t.Fatalf("no form on %s:\n%s", pageURL, page)
-		}
-		for _, h := range hiddenIn.FindAllStringSubmatch(page, -1) {
-			fields.Set(h[1], html.UnescapeString(h[2]))
-		}
-		action, err := url.Parse(pageURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		target, err := action.Parse(html.UnescapeString(m[1]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return read(c.PostForm(target.String(), fields))
+}
+
+// enrolScriptResult is the result.json examples/enrol.sh leaves.
+type enrolScriptResult struct {
+	InternetNumber string `json:"internet_number"`
+	CertificatePEM string `json:"certificate_pem"`
+	Password       string `json:"password"`
+	WalletDir      string `json:"wallet_dir"`
+}
+
+// enrolWithScript enrols the demo adult with examples/enrol.sh, as the
+// README shows it, against s and returns its result.json.
+func enrolWithScript(t *testing.T, s *server) enrolScriptResult {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command("bash", filepath.Join("..", "..", "examples", "enrol.sh"), s.base(), out)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(netidBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("enrol.sh: %v\n%s\nserver:\n%s", err, b, s.logs)
 	}
-	page, at := read(c.Get(base + "/demo/rp"))
-	page, at = submit(page, at, url.Values{"username": {number}, "password": {password}})
-	page, _ = submit(page, at, url.Values{"claim": {"age_over_18"}, "action": {"allow"}})
-	return page
+	b, err := os.ReadFile(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res enrolScriptResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

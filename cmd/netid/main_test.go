@@ -248,11 +248,37 @@ func (s *server) waitReady(t *testing.T) {
 	t.Fatalf("netid not ready in time\n%s", s.logs)
 }
 
-func (s *server) stop(t *testing.T) {
+// startServerAt starts netid serve on a fixed address, so that a restart
+// keeps the public URL (the issuer, the redirect URIs registered against
+// it and the transparency log's origin all derive from it).
+func startServerAt(t *testing.T, addr string, args ...string) *server {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	s := startServer(t, append(args, "--addr", addr)...) // the last --addr wins
+	s.addr = addr
+	return s
+}
+
+// startLoggedServer starts netid serve on addr with its log in text (the
+// tests read it for what the server did) and waits until it is ready.
+func startLoggedServer(t *testing.T, addr string, args ...string) *server {
+	t.Helper()
+	s := startServerAt(t, addr, append([]string{"--log-format", "text"}, args...)...)
+	s.waitReady(t)
+	return s
+}
+
+func (s *server) base() string { return "http://" + s.addr }
+
+func (s *server) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.signal(t, syscall.SIGTERM)
 	if err := <-s.done; err != nil {
 		t.Fatalf("netid exited with %v after SIGTERM, want 0\n%s", err, s.logs)
 	}

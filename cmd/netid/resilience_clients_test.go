@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
@@ -155,19 +154,8 @@ const resRedirect = "http://127.0.0.1:9/callback"
 // beside the running server.
 func registerResRP(t *testing.T, issuer string, storage ...string) *resRP {
 	t.Helper()
-	args := append([]string{"rp", "create", "--name", "Resilience platform", "--redirect-uri", resRedirect,
-		"--claim", "age_over_18=to check age", "--json"}, storage...)
-	out, stderr, code := runNetid(t, args...)
-	if code != 0 {
-		t.Fatalf("rp create: exit %d\n%s", code, stderr)
-	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &creds); err != nil {
-		t.Fatalf("rp create --json: %v\n%s", err, out)
-	}
+	creds := createRP(t, append([]string{"--name", "Resilience platform", "--redirect-uri", resRedirect,
+		"--claim", "age_over_18=to check age"}, storage...)...)
 	return &resRP{issuer: issuer, clientID: creds.ClientID, secret: creds.ClientSecret, redirect: resRedirect}
 }
 
@@ -263,22 +251,11 @@ func (l *resLogin) expect(status int) error {
 
 // submit posts the current page's form with fields and its hidden inputs.
 func (l *resLogin) submit(browser *http.Client, fields url.Values) error {
-	m := formAction.FindStringSubmatch(l.page.body)
-	if m == nil {
-		return fmt.Errorf("no form on %s (%d): %.300s", l.page.url, l.page.status, l.page.body)
-	}
-	for _, h := range hiddenIn.FindAllStringSubmatch(l.page.body, -1) {
-		fields.Set(h[1], html.UnescapeString(h[2]))
-	}
-	base, err := url.Parse(l.page.url)
+	target, err := formTarget(l.page.body, l.page.url, fields)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (%d): %.300s", err, l.page.status, l.page.body)
 	}
-	target, err := base.Parse(html.UnescapeString(m[1]))
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(fields.Encode()))
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(fields.Encode()))
 	if err != nil {
 		return err
 	}

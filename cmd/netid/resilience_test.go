@@ -30,16 +30,6 @@ import (
 // forms), each from its own loopback address, as the per-address limits
 // expect. docs/performance.md ("Resilience") says what they prove.
 
-// startServerAt starts netid serve on a fixed address, so that a restart
-// keeps the public URL (the issuer, the redirect URIs registered against
-// it and the transparency log's origin all derive from it).
-func startServerAt(t *testing.T, addr string, args ...string) *server {
-	t.Helper()
-	s := startServer(t, append(args, "--addr", addr)...) // the last --addr wins
-	s.addr = addr
-	return s
-}
-
 // kill ends the process with SIGKILL: no shutdown, no flush, no deferred
 // code; whatever the store had not made durable is lost.
 func (s *server) kill(t *testing.T) {

@@ -4,11 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"html"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,37 +24,18 @@ import (
 func TestWalletHistoryVerifyAndAccount(t *testing.T) {
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
-	s := startServer(t, "--demo", "--data-dir", dataDir)
-	s.waitReady(t)
-	server := "http://" + s.addr
+	s := startDemoServer(t, "--data-dir", dataDir)
 	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	const password = "correct horse battery staple 42"
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	walletDir := filepath.Join(tmp, "wallet")
-	out, stderr, code := runNetid(t, "wallet", "enrol", "--wallet", walletDir, "--server", server, "--password-file", pwFile,
-		"--json", "--demo-document", "adult", "--phone", "+8613800138000")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s\nserver log:\n%s", code, stderr, s.logs)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(out), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	enrolled, _ := enrolWallet(t, s, walletDir, passwordFile(t, demoPassword), demoAdult...)
 	number := enrolled["internet_number"]
-	loginRemembering(t, server, number, password)
+	loginThroughDemoPlatform(t, s.base(), number, demoPassword, true)
 
 	wallet := func(t *testing.T, wantCode int, args ...string) (string, string) {
 		t.Helper()
-		out, stderr, code := runNetid(t, append([]string{"wallet", args[0], "--wallet", walletDir}, args[1:]...)...)
-		if code != wantCode {
-			t.Fatalf("wallet %v: exit %d, want %d\n%s\n%s\nserver log:\n%s", args, code, wantCode, out, stderr, s.logs)
-		}
-		return out, stderr
+		return runWallet(t, s, walletDir, wantCode, args...)
 	}
-	out, stderr = wallet(t, 0, "history", "--verify")
+	out, stderr := wallet(t, 0, "history", "--verify")
 	for _, want := range []string{"account-event enrolled", "certificate-issued", "consent-granted", "disclosure authorization_code", "age_over_18"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("history lacks %q:\n%s", want, out)
@@ -220,47 +196,4 @@ func TestWalletHistoryVerifyAndAccount(t *testing.T) {
 	if !strings.Contains(stderr, "revoked") {
 		t.Errorf("history after deletion said %q, want the certificate revoked", stderr)
 	}
-}
-
-// loginRemembering logs in at the demo platform as a browser without
-// JavaScript does, allowing the claim and ticking "remember", so that the
-// consent is remembered (loginThroughDemoPlatform does not tick it).
-func loginRemembering(t *testing.T, base, number, password string) {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	read := func(res *http.Response, err error) (string, string) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d\n%s", res.Request.URL, res.StatusCode, b)
-		}
-		return string(b), res.Request.URL.String()
-	}
-	submit := func(page, pageURL string, fields url.Values) (string, string) {
-		t.Helper()
-		m := formAction.FindStringSubmatch(page)
-		if m == nil {
-			t.Fatalf("no form on %s:\n%s", pageURL, page)
-		}
-		for _, h := range hiddenIn.FindAllStringSubmatch(page, -1) {
-			fields.Set(h[1], html.UnescapeString(h[2]))
-		}
-		action, err := url.Parse(pageURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		target, err := action.Parse(html.UnescapeString(m[1]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return read(c.PostForm(target.String(), fields))
-	}
-	page, at := read(c.Get(base + "/demo/rp"))
-	page, at = submit(page, at, url.Values{"username": {number}, "password": {password}})
-	submit(page, at, url.Values{"claim": {"age_over_18"}, "action": {"allow"}, "remember": {"yes"}})
 }

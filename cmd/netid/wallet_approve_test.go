@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,38 +26,13 @@ import (
 // and a malformed code are refused.
 func TestWalletApprove(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
-	out, stderr, code := runNetid(t, "rp", "create", "--data-dir", dataDir, "--json", "--name", "Example Shop",
+	creds := createRP(t, "--data-dir", dataDir, "--name", "Example Shop",
 		"--redirect-uri", "https://shop.example/cb", "--min-acr", "substantial",
 		"--claim", "age_over_18=to sell wine to adults only", "--claim", "name=to address the parcel")
-	if code != 0 {
-		t.Fatalf("rp create: exit %d: %s", code, stderr)
-	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &creds); err != nil {
-		t.Fatalf("rp create --json = %q: %v", out, err)
-	}
-	s := startServer(t, "--demo", "--data-dir", dataDir)
-	s.waitReady(t)
-	server := "http://" + s.addr
-	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	const password = "correct horse battery staple 42"
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	walletDir := filepath.Join(tmp, "wallet")
-	out, stderr, code = runNetid(t, "wallet", "enrol", "--wallet", walletDir, "--server", server, "--password-file", pwFile,
-		"--json", "--demo-document", "adult", "--phone", "+8613800138000")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s\nserver log:\n%s", code, stderr, s.logs)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(out), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	s := startDemoServer(t, "--data-dir", dataDir)
+	server := s.base()
+	walletDir := filepath.Join(t.TempDir(), "wallet")
+	enrolled, _ := enrolWallet(t, s, walletDir, passwordFile(t, demoPassword), demoAdult...)
 	approve := func(args ...string) (string, string, int) {
 		t.Helper()
 		return runNetid(t, append([]string{"wallet", "approve", "--wallet", walletDir}, args...)...)
@@ -84,7 +58,7 @@ func TestWalletApprove(t *testing.T) {
 		loginPage := approvalPage(t, browser, abs(loc))
 		form := approvalHidden(loginPage)
 		form.Set("username", enrolled["internet_number"])
-		form.Set("password", password)
+		form.Set("password", demoPassword)
 		loc = approvalRedirect(t, browser, server+"/login", form)
 		if !strings.HasPrefix(loc, "/login/second-factor?") {
 			t.Fatalf("after the password: Location %q, want the second-factor page", loc)
@@ -215,16 +189,8 @@ func approvalRedirect(t *testing.T, c *http.Client, u string, form url.Values) s
 // approvalPage returns the body of a page that must answer 200.
 func approvalPage(t *testing.T, c *http.Client, u string) string {
 	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d\n%s", u, res.StatusCode, b)
-	}
-	return string(b)
+	page, _ := (&browser{t: t, c: c}).page(c.Get(u))
+	return page
 }
 
 var approvalHiddenInput = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)

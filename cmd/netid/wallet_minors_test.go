@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,41 +17,28 @@ import (
 // login meanwhile. The child, who guards no one, lists no minor and gets
 // "not found" for the same id.
 func TestWalletMinors(t *testing.T) {
-	s := startServer(t, "--demo", "--data-dir", filepath.Join(t.TempDir(), "data"))
-	s.waitReady(t)
-	server := "http://" + s.addr
+	s := startDemoServer(t, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	server := s.base()
 	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	const password = "correct horse battery staple 42"
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	const password = demoPassword
+	pwFile := passwordFile(t, password)
 	enrol := func(t *testing.T, dir string, args ...string) string {
 		t.Helper()
-		args = append([]string{"wallet", "enrol", "--wallet", dir, "--server", server, "--password-file", pwFile, "--json"}, args...)
-		out, stderr, code := runNetid(t, args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d\n%s\nserver log:\n%s", args, code, stderr, s.logs)
-		}
-		var res map[string]string
-		if err := json.Unmarshal([]byte(out), &res); err != nil || res["internet_number"] == "" {
-			t.Fatalf("enrol --json = %q (%v)", out, err)
+		res, _ := enrolWallet(t, s, dir, pwFile, args...)
+		if res["internet_number"] == "" {
+			t.Fatalf("enrol --json = %v, want an internet number", res)
 		}
 		return res["internet_number"]
 	}
 	guardianDir, childDir := filepath.Join(tmp, "guardian"), filepath.Join(tmp, "child")
-	guardian := enrol(t, guardianDir, "--demo-document", "adult", "--phone", "+8613800138000")
+	guardian := enrol(t, guardianDir, demoAdult...)
 	child := enrol(t, childDir, "--demo-document", "child", "--guardian-number", guardian,
 		"--guardian-password", password, "--guardian-evidence-reference", "BC-0002")
-	loginRemembering(t, server, child, password)
+	loginThroughDemoPlatform(t, server, child, password, true)
 
 	wallet := func(t *testing.T, dir string, wantCode int, args ...string) (string, string) {
 		t.Helper()
-		out, stderr, code := runNetid(t, append([]string{"wallet", args[0], "--wallet", dir}, args[1:]...)...)
-		if code != wantCode {
-			t.Fatalf("wallet %v: exit %d, want %d\n%s\n%s\nserver log:\n%s", args, code, wantCode, out, stderr, s.logs)
-		}
-		return out, stderr
+		return runWallet(t, s, dir, wantCode, args...)
 	}
 
 	out, _ := wallet(t, guardianDir, 0, "minors", "--json")

@@ -17,36 +17,13 @@ import (
 // internet number.
 func TestWalletPresentAndVerify(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
-	out, stderr, code := runNetid(t, "rp", "create", "--data-dir", dataDir, "--json",
+	creds := createRP(t, "--data-dir", dataDir,
 		"--name", "Example Shop", "--redirect-uri", "https://shop.example/cb", "--min-acr", "substantial")
-	if code != 0 {
-		t.Fatalf("rp create: exit %d: %s", code, stderr)
-	}
-	var creds struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &creds); err != nil {
-		t.Fatalf("rp create --json = %q: %v", out, err)
-	}
-	s := startServer(t, "--demo", "--data-dir", dataDir)
-	s.waitReady(t)
-	server := "http://" + s.addr
+	s := startDemoServer(t, "--data-dir", dataDir)
+	server := s.base()
 	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	if err := os.WriteFile(pwFile, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	walletDir := filepath.Join(tmp, "wallet")
-	out, stderr, code = runNetid(t, "wallet", "enrol", "--wallet", walletDir, "--server", server, "--password-file", pwFile,
-		"--json", "--demo-document", "adult", "--phone", "+8613800138000")
-	if code != 0 {
-		t.Fatalf("wallet enrol: exit %d\n%s\nserver log:\n%s", code, stderr, s.logs)
-	}
-	var enrolled map[string]string
-	if err := json.Unmarshal([]byte(out), &enrolled); err != nil {
-		t.Fatal(err)
-	}
+	enrolled, _ := enrolWallet(t, s, walletDir, passwordFile(t, demoPassword), demoAdult...)
 	number := enrolled["internet_number"]
 
 	caFile, crlFile, certFile := filepath.Join(tmp, "ca.pem"), filepath.Join(tmp, "crl.der"), filepath.Join(tmp, "cert.pem")
@@ -81,7 +58,7 @@ func TestWalletPresentAndVerify(t *testing.T) {
 	}
 
 	// Offline.
-	out, stderr, code = runNetid(t, "verify", "--presentation", text, "--ca", caFile, "--crl", crlFile,
+	out, stderr, code := runNetid(t, "verify", "--presentation", text, "--ca", caFile, "--crl", crlFile,
 		"--client-id", creds.ClientID, "--challenge", challenge)
 	var res verifyResult
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil {

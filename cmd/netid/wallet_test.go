@@ -106,25 +106,13 @@ func TestWalletCommandsOffline(t *testing.T) {
 // minor who waits for the adult's approval, then a child the adult applies
 // for, each to a verified certificate.
 func TestWalletEnrolDemo(t *testing.T) {
-	s := startServer(t, "--demo", "--data-dir", filepath.Join(t.TempDir(), "data"))
-	s.waitReady(t)
-	server := "http://" + s.addr
+	s := startDemoServer(t, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	server := s.base()
 	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	if err := os.WriteFile(pwFile, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := passwordFile(t, demoPassword)
 	enrol := func(t *testing.T, wallet string, args ...string) map[string]string {
 		t.Helper()
-		args = append([]string{"wallet", "enrol", "--wallet", wallet, "--server", server, "--password-file", pwFile, "--json"}, args...)
-		stdout, stderr, code := runNetid(t, args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d\n%s\nserver log:\n%s", args, code, stderr, s.logs)
-		}
-		var res map[string]string
-		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
-			t.Fatalf("enrol --json output %q: %v", stdout, err)
-		}
+		res, stderr := enrolWallet(t, s, wallet, pwFile, args...)
 		if res["wallet_dir"] != wallet || !strings.HasPrefix(res["certificate_pem"], "-----BEGIN CERTIFICATE-----") || res["internet_number"] == "" {
 			t.Errorf("enrol --json = %v, want wallet_dir, certificate_pem, internet_number", res)
 		}
@@ -135,7 +123,7 @@ func TestWalletEnrolDemo(t *testing.T) {
 	}
 
 	adultDir := filepath.Join(tmp, "adult")
-	adult := enrol(t, adultDir, "--demo-document", "adult", "--phone", "+8613800138000")
+	adult := enrol(t, adultDir, demoAdult...)
 	if adult["status"] != "active" {
 		t.Errorf("adult status = %q, want active", adult["status"])
 	}
@@ -169,7 +157,7 @@ func TestWalletEnrolDemo(t *testing.T) {
 	}
 
 	child := enrol(t, filepath.Join(tmp, "child"), "--demo-document", "child", "--guardian-number", adult["internet_number"],
-		"--guardian-password", "correct horse battery staple 42", "--guardian-evidence-reference", "BC-0002")
+		"--guardian-password", demoPassword, "--guardian-evidence-reference", "BC-0002")
 	if child["status"] != "active" {
 		t.Errorf("child status = %q, want active", child["status"])
 	}
@@ -191,15 +179,10 @@ func TestWalletEnrolDemo(t *testing.T) {
 func TestWalletUpgradeDemo(t *testing.T) {
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
-	s := startServer(t, "--demo", "--data-dir", dataDir)
-	s.waitReady(t)
-	server := "http://" + s.addr
+	s := startDemoServer(t, "--data-dir", dataDir)
+	server := s.base()
 	tmp := t.TempDir()
-	pwFile := filepath.Join(tmp, "password")
-	const password = "correct horse battery staple 42"
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pwFile := passwordFile(t, demoPassword)
 	stdout, stderr, code := runNetid(t, "registrar", "create", "--data-dir", dataDir, "--name", "Desk 1", "--json")
 	if code != 0 {
 		t.Fatalf("registrar create: exit %d\n%s", code, stderr)
@@ -233,7 +216,7 @@ func TestWalletUpgradeDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acct, err := wallet.Enrol(ctx, w, c, wallet.EnrolOptions{Started: st, Face: demo.Face, Liveness: demo.Liveness, Password: password})
+	acct, err := wallet.Enrol(ctx, w, c, wallet.EnrolOptions{Started: st, Face: demo.Face, Liveness: demo.Liveness, Password: demoPassword})
 	if err != nil {
 		t.Fatalf("Enrol(assisted) error = %v\nserver log:\n%s", err, s.logs)
 	}
@@ -268,10 +251,7 @@ func TestWalletUpgradeDemo(t *testing.T) {
 		t.Errorf("wallet upgrade without a document: exit %d, want %d asking for one\n%s", code, exitNeedsInput, stderr)
 	}
 	// A wrong password is the server's refusal, and changes nothing.
-	badFile := filepath.Join(tmp, "bad")
-	if err := os.WriteFile(badFile, []byte("not the password at all\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	badFile := passwordFile(t, "not the password at all")
 	_, stderr, code = runNetid(t, "wallet", "upgrade", "--wallet", dir, "--demo-document", "adult", "--password-file", badFile)
 	if code != exitRefused || !strings.Contains(stderr, "internet number or password incorrect") {
 		t.Errorf("wallet upgrade with a wrong password: exit %d, want %d with bad-credentials\n%s", code, exitRefused, stderr)
