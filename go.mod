@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	filippo.io/nistec v0.0.4
+	github.com/bits-and-blooms/bitset v1.25.0
+	github.com/consensys/gnark-crypto v0.22.0
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/emmansun/gmsm v0.44.0
 	github.com/go-jose/go-jose/v4 v4.1.9

@@ -59,7 +59,7 @@ func (k testKey) sign(t testing.TB, nonce *big.Int, digest []byte) (r, s *big.In
 	r = new(big.Int).SetBytes(x)
 	r.Mod(r, order)
 	s = new(big.Int).Mul(r, k.d)
-	s.Add(s, hashToInt(digest))
+	s.Add(s, hashToInt(digest, order))
 	s.Mul(s, new(big.Int).ModInverse(kk, order))
 	s.Mod(s, order)
 	if r.Sign() == 0 || s.Sign() == 0 {

@@ -42,7 +42,7 @@ type P256 struct {
 // (or is the point at infinity). It takes a few milliseconds: keep the
 // result, or use ForKey.
 func NewP256(pub *ecdsa.PublicKey) (*P256, error) {
-	enc, err := encodeKey(pub)
+	enc, err := encodeKey(pub, elliptic.P256(), "P-256")
 	if err != nil {
 		return nil, err
 	}
@@ -68,17 +68,18 @@ func NewP256(pub *ecdsa.PublicKey) (*P256, error) {
 }
 
 // encodeKey returns the SEC 1 uncompressed encoding of pub's coordinates,
-// refusing what crypto/ecdsa would refuse to encode. It does not check that
-// the point is on the curve.
-func encodeKey(pub *ecdsa.PublicKey) ([65]byte, error) {
+// refusing a key on another curve than want (named name in errors) and
+// what crypto/ecdsa would refuse to encode. It does not check that the
+// point is on the curve.
+func encodeKey(pub *ecdsa.PublicKey, want elliptic.Curve, name string) ([65]byte, error) {
 	var enc [65]byte
 	switch {
 	case pub == nil || pub.X == nil || pub.Y == nil:
 		return enc, errors.New("fixedkey: nil public key")
-	case pub.Curve != elliptic.P256():
-		return enc, errors.New("fixedkey: not a P-256 public key")
+	case pub.Curve != want:
+		return enc, fmt.Errorf("fixedkey: public key on another curve than %s", name)
 	case pub.X.Sign() < 0 || pub.Y.Sign() < 0 || pub.X.BitLen() > 256 || pub.Y.BitLen() > 256:
-		return enc, errors.New("fixedkey: invalid P-256 public key: coordinate out of range")
+		return enc, fmt.Errorf("fixedkey: invalid %s public key: coordinate out of range", name)
 	}
 	enc[0] = 4
 	pub.X.FillBytes(enc[1:33])
@@ -112,7 +113,7 @@ func (k *P256) VerifyASN1(digest, sig []byte) bool {
 	if r.Sign() == 0 || r.Cmp(order) >= 0 || s.Sign() == 0 || s.Cmp(order) >= 0 {
 		return false
 	}
-	e := hashToInt(digest)
+	e := hashToInt(digest, order)
 
 	// w = s⁻¹, u1 = e·w, u2 = r·w (mod n). n is prime and 0 < s < n, so the
 	// inverse exists.
@@ -202,17 +203,18 @@ func parseSignature(sig []byte) (r, s []byte, ok bool) {
 	return r, s, true
 }
 
-// hashToInt converts a digest to an integer modulo n as ECDSA does (bits2int
-// then reduction): its leftmost 256 bits, the bit length of n, reduced
-// modulo n. For P-256 the order has a whole number of bytes, so truncation
-// never shifts.
-func hashToInt(digest []byte) *big.Int {
+// hashToInt converts a digest to an integer modulo n, the group order of
+// P-256 or SM2, as ECDSA (bits2int then reduction) and gmsm's SM2
+// (hashToNat) both do: its leftmost 256 bits, the bit length of both
+// orders, reduced modulo n. The orders have a whole number of bytes, so
+// truncation never shifts.
+func hashToInt(digest []byte, n *big.Int) *big.Int {
 	if len(digest) > 32 {
 		digest = digest[:32]
 	}
 	e := new(big.Int).SetBytes(digest)
-	if e.Cmp(order) >= 0 { // e < 2^256 < 2n
-		e.Sub(e, order)
+	if e.Cmp(n) >= 0 { // e < 2^256 < 2n
+		e.Sub(e, n)
 	}
 	return e
 }

@@ -277,10 +277,10 @@ func TestKeyCopied(t *testing.T) {
 
 func TestForKeyCache(t *testing.T) {
 	resetCache := func() {
-		cache.Lock()
-		clear(cache.byKey)
-		cache.order = nil
-		cache.Unlock()
+		p256Cache.mu.Lock()
+		clear(p256Cache.byKey)
+		p256Cache.order = nil
+		p256Cache.mu.Unlock()
 	}
 	resetCache()
 	t.Cleanup(resetCache)
@@ -311,10 +311,10 @@ func TestForKeyCache(t *testing.T) {
 	if _, err := ForKey(newTestKey(t, []byte("cache overflow")).pub); err != nil {
 		t.Fatal(err)
 	}
-	cache.Lock()
-	_, kept := cache.byKey[a.key]
-	size := len(cache.byKey)
-	cache.Unlock()
+	p256Cache.mu.Lock()
+	_, kept := p256Cache.byKey[a.key]
+	size := len(p256Cache.byKey)
+	p256Cache.mu.Unlock()
 	if kept || size != cacheSize {
 		t.Errorf("after %d keys: first key kept %v, %d keys cached; want evicted, %d", cacheSize+1, kept, size, cacheSize)
 	}

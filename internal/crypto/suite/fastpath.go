@@ -23,9 +23,9 @@ import (
 // netid's internet certificates are signed directly by a CA certificate
 // that the verifier holds as a root, so the chain is always {leaf, root}.
 // For that shape, chain building (pools, candidate search, the policy
-// graph) is overhead, and in the intl suite the root's key is known in
-// advance, so its signature can be checked with a precomputed table
-// (package fixedkey) at a third of the cost of crypto/ecdsa.
+// graph) is overhead, and the root's key is known in advance, so its
+// signature can be checked with a precomputed table (package fixedkey) at
+// a third of the cost of crypto/ecdsa or gmsm.
 //
 // The fast path only accepts. Every condition below is one under which
 // crypto/x509's Verify (resp. smx509's) would build exactly one chain,
@@ -258,9 +258,11 @@ func smFastChain(cert *x509.Certificate, opts VerifyOptions) []*x509.Certificate
 		leaf.SignatureAlgorithm != smx509.SM2WithSM3 {
 		return nil
 	}
-	// What smx509's checkSignature calls for SM2-with-SM3: the default user
-	// ID, Z_A and SM3 computed inside.
-	if !sm2.VerifyASN1WithSM2(pub, nil, leaf.RawTBSCertificate, leaf.Signature) {
+	// What smx509's checkSignature calls for SM2-with-SM3,
+	// sm2.VerifyASN1WithSM2 with the default user ID, with the root key's
+	// tables (fixedkey.SM2 gives the same answers).
+	v, err := fixedkey.SM2ForKey(pub)
+	if err != nil || !v.VerifyASN1WithSM2(leaf.RawTBSCertificate, leaf.Signature) {
 		return nil
 	}
 	return []*x509.Certificate{cert, opts.Roots[i]}
