@@ -3,7 +3,9 @@ package enrol
 import (
 	"context"
 	"errors"
+	"fmt"
 
+	"github.com/netid/netid/internal/crypto/envelope"
 	"github.com/netid/netid/internal/document"
 	"github.com/netid/netid/internal/store"
 )
@@ -33,14 +35,22 @@ type Identity struct {
 // Identity returns the identity of resident id, or ErrNotFound.
 // envelope.ErrShredded in the chain means the resident's data was erased.
 func (s *Service) Identity(ctx context.Context, id string) (Identity, error) {
-	r, err := s.d.Store.Resident(ctx, id)
+	// Only the sealed column, not the whole row: this runs at every token
+	// and userinfo request. It is read afresh each time (no cache), so a
+	// deletion or an update shows at once.
+	sealed, err := s.d.Store.ResidentIdentity(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Identity{}, ErrNotFound
 	}
 	if err != nil {
 		return Identity{}, err
 	}
-	rec, err := s.openIdentity(ctx, r.ID, r.Identity)
+	if len(sealed) == 0 {
+		// A deleted resident keeps a tombstone row with the sealed column
+		// wiped, and its data key is gone: the data was erased.
+		return Identity{}, fmt.Errorf("enrol: identity of %s: %w", id, envelope.ErrShredded)
+	}
+	rec, err := s.openIdentity(ctx, id, sealed)
 	if err != nil {
 		return Identity{}, err
 	}

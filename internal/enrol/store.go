@@ -45,6 +45,10 @@ type Store interface {
 	CreateResident(ctx context.Context, r ResidentRecord) error
 	// Resident returns the resident with id.
 	Resident(ctx context.Context, id string) (ResidentRecord, error)
+	// ResidentIdentity returns the sealed identity of resident id (empty
+	// for a deleted one), as Resident(ctx, id).Identity would, reading
+	// only that column: Identity runs at every token and userinfo request.
+	ResidentIdentity(ctx context.Context, id string) ([]byte, error)
 	// ResidentByNumber returns the resident holding internet number n.
 	ResidentByNumber(ctx context.Context, n string) (ResidentRecord, error)
 	// ResidentByPhoneIndex returns the resident whose login phone has the

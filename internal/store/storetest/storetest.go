@@ -64,6 +64,7 @@ func Run(t *testing.T, e Engine) {
 		{"EnrolmentCRUD", testEnrolmentCRUD},
 		{"EnrolmentExpiry", testEnrolmentExpiry},
 		{"ResidentCRUD", testResidentCRUD},
+		{"ResidentIdentity", testResidentIdentity},
 		{"IdentityAnchorUnique", testIdentityAnchorUnique},
 		{"InternetNumbers", testInternetNumbers},
 		{"GuardianLinks", testGuardianLinks},
