@@ -2,10 +2,13 @@ package oidc
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"math/big"
 	"path/filepath"
 	"strings"
@@ -45,8 +48,8 @@ func sampleClaims(now time.Time) idTokenClaims {
 }
 
 // TestTokenSignerES256 checks the JWS the signer makes: ES256, the active
-// key's kid, typ JWT, a signature that verifies with the public key, and a
-// new kid after a rotation.
+// key's kid, typ JWT, a deterministic signature that verifies with the
+// public key, and a new kid after a rotation.
 func TestTokenSignerES256(t *testing.T) {
 	for _, name := range []suite.Name{suite.Intl, suite.SM} {
 		t.Run(string(name), func(t *testing.T) {
@@ -85,6 +88,11 @@ func TestTokenSignerES256(t *testing.T) {
 				r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 				if len(sig) != 64 || !ecdsa.Verify(signer.Public().(*ecdsa.PublicKey), digest[:], r, s) {
 					t.Errorf("round %d: signature of %d bytes does not verify as raw R||S", round, len(sig))
+				}
+				// Signatures are deterministic (RFC 6979): the same payload
+				// gives the same token, which hedged ECDSA would not.
+				if again, err := ts.sign(payload); err != nil || again != tok {
+					t.Errorf("round %d: the same payload signed twice gave two signatures (%v)", round, err)
 				}
 				if _, err := keys.Rotate(context.Background(), keystore.TokenSigning); err != nil {
 					t.Fatal(err)
@@ -204,8 +212,8 @@ func FuzzVerifyIDTokenHint(f *testing.F) {
 	})
 }
 
-// BenchmarkIDTokenSign signs a typical ID token with ES256 through
-// go-jose and the key store's signer: the per-core ceiling of token
+// BenchmarkIDTokenSign signs a typical ID token with ES256 (claims JSON,
+// compact JWS, the key store's signer): the per-core ceiling of token
 // issuance (target: 30,000/s per core).
 func BenchmarkIDTokenSign(b *testing.B) {
 	keys := testKeys(b, suite.Intl)
@@ -218,5 +226,29 @@ func BenchmarkIDTokenSign(b *testing.B) {
 		if _, err := p.signIDToken(r, g, strings.Repeat("n", 43), releasedClaims{}, "access-token", now); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkES256Signature compares the signature an ID token gets,
+// deterministic (RFC 6979: a nil random source), with crypto/ecdsa's
+// default hedged one, on the key store's signer (docs/decisions.md,
+// "Deterministic ECDSA for ID tokens").
+func BenchmarkES256Signature(b *testing.B) {
+	_, signer, err := testKeys(b, suite.Intl).ActiveSigner(keystore.TokenSigning)
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("header.payload"))
+	for _, c := range []struct {
+		name string
+		rand io.Reader
+	}{{"deterministic", nil}, {"hedged", rand.Reader}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := signer.Sign(c.rand, digest[:], crypto.SHA256); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

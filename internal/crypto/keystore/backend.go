@@ -36,7 +36,10 @@ type Backend interface {
 	Lock(ctx context.Context) (unlock func(), err error)
 
 	// Signer returns a signer for signing key id. The Store checks the
-	// key's state before every signature.
+	// key's state before every signature. A token-signing key's signer
+	// (ECDSA P-256) must accept a nil random source, which asks for a
+	// deterministic signature (RFC 6979), as *ecdsa.PrivateKey does; one
+	// that cannot make those (an HSM) may sign as it always does.
 	Signer(id string) (crypto.Signer, error)
 	// PublicKey returns the public key of signing key id, retired or not.
 	PublicKey(id string) (crypto.PublicKey, error)
