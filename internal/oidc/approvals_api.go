@@ -269,15 +269,18 @@ func (p *Provider) approvalAnswer(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
-		if err := p.d.Store.UpdateApproval(ctx, a.Version, next); err != nil {
-			return err
-		}
-		if remember != nil {
+	if remember == nil {
+		// The compare-and-set alone is atomic; a transaction around it
+		// would only add BEGIN and COMMIT round trips on PostgreSQL.
+		err = p.d.Store.UpdateApproval(ctx, a.Version, next)
+	} else {
+		err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
+			if err := p.d.Store.UpdateApproval(ctx, a.Version, next); err != nil {
+				return err
+			}
 			return p.remember(ctx, *remember)
-		}
-		return nil
-	})
+		})
+	}
 	switch {
 	case isConflict(err) || isNotFound(err):
 		approvalProblem(w, r, http.StatusConflict, "approval-decided", "this sign-in was approved or denied already")

@@ -111,14 +111,18 @@ func (p *Provider) createApproval(ctx context.Context, a *Approval, before func(
 			return "", fmt.Errorf("oidc: random: %w", err)
 		}
 		a.CodeHash = codeHash(code)
-		err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
-			if before != nil {
+		if before == nil {
+			// One insert is atomic alone; a transaction around it would
+			// only add BEGIN and COMMIT round trips on PostgreSQL.
+			err = p.d.Store.CreateApproval(ctx, *a)
+		} else {
+			err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
 				if err := before(ctx); err != nil {
 					return err
 				}
-			}
-			return p.d.Store.CreateApproval(ctx, *a)
-		})
+				return p.d.Store.CreateApproval(ctx, *a)
+			})
+		}
 		if !errors.Is(err, store.ErrConflict) {
 			return code, err
 		}
