@@ -67,7 +67,7 @@ func TestFilePermissions(t *testing.T) {
 func TestPragmas(t *testing.T) {
 	ctx := context.Background()
 	db := rawDB(t, sqlite.DSN(filepath.Join(t.TempDir(), "p.db"), sqlite.DefaultBusyTimeout))
-	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "5000"}
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "5000", "temp_store": "2"}
 	for i := range 3 {
 		conn, err := db.Conn(ctx) // held open, so each is a new connection
 		if err != nil {
