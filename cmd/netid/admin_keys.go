@@ -43,6 +43,9 @@ retiring: it still verifies, unwraps and checks cookies, but does no new work.
 Running servers see the change within their --key-reload-interval, or at once
 on SIGHUP, without a restart and without failing a request. Retiring destroys
 a retiring key's secret; wait until nothing needs it (see retire --help).
+Several nodes on one key directory: rotate token-signing with --activate-in,
+so that every node publishes the new key before any signs with it (see
+rotate --help).
 
 Key-encryption rotation: rotate --purpose key-encryption, then rewrap (moves
 every resident's data key under the new KEK, resumable), then retire the old
@@ -115,9 +118,10 @@ func newKeysListCommand(stdout io.Writer) *ffcli.Command {
 		ShortUsage: "netid admin keys list [--json] [storage flags]",
 		ShortHelp:  "list every key: id, purpose, algorithm, state, creation",
 		LongHelp: `List every key of the key store, oldest first, whatever its state: its id (the
-JOSE "kid" of token-signing keys), purpose, algorithm, state (active, retiring,
-retired), when it was created and when its state last changed. No secret is
-printed.`,
+JOSE "kid" of token-signing keys), purpose, algorithm, state (active, pending,
+retiring, retired), when it was created, when its state last changed and, for a
+pending key (rotate --activate-in), when it becomes the active one. No secret
+is printed.`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if err := keysStorageCheck(storage, "list", args, 0); err != nil {
@@ -136,18 +140,23 @@ printed.`,
 					State        string    `json:"state"`
 					Created      time.Time `json:"created"`
 					StateChanged time.Time `json:"state_changed"`
+					ActivateAt   time.Time `json:"activate_at,omitzero"`
 				}
 				rows := make([]row, 0, len(metas))
 				for _, m := range metas {
-					rows = append(rows, row{m.ID, string(m.Purpose), m.Algorithm, string(m.State), m.Created, m.StateChanged})
+					rows = append(rows, row{m.ID, string(m.Purpose), m.Algorithm, string(m.State), m.Created, m.StateChanged, m.ActivateAt})
 				}
 				return printJSON(stdout, rows)
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPURPOSE\tALGORITHM\tSTATE\tCREATED\tSTATE CHANGED")
+			fmt.Fprintln(tw, "ID\tPURPOSE\tALGORITHM\tSTATE\tCREATED\tSTATE CHANGED\tACTIVE FROM")
 			for _, m := range metas {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Purpose, m.Algorithm, m.State,
-					m.Created.UTC().Format(time.RFC3339), m.StateChanged.UTC().Format(time.RFC3339))
+				activeFrom := "-"
+				if m.State == keystore.StatePending {
+					activeFrom = m.ActivateAt.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Purpose, m.Algorithm, m.State,
+					m.Created.UTC().Format(time.RFC3339), m.StateChanged.UTC().Format(time.RFC3339), activeFrom)
 			}
 			return tw.Flush()
 		},
@@ -193,14 +202,16 @@ func newKeysRotateCommand(stdout, stderr io.Writer) *ffcli.Command {
 		storage     storageFlags
 		purpose     string
 		changeSuite bool
+		activateIn  graceFlag // a non-negative duration, or unset
 	)
 	fs := flag.NewFlagSet("netid admin keys rotate", flag.ContinueOnError)
 	storage.register(fs)
 	fs.StringVar(&purpose, "purpose", "", "the `purpose` to rotate: token-signing, ca, log-signing, key-encryption or cookie")
 	fs.BoolVar(&changeSuite, "change-suite", false, "allow the new key to have another algorithm than the active one (moving the data dir to another --suite)")
+	fs.Var(&activateIn, "activate-in", "token-signing only: publish the new key now and sign with it only after this `duration` (at least twice the servers' --key-reload-interval, e.g. 30s); empty or 0: at once")
 	return newCommand(&ffcli.Command{
 		Name:       "rotate",
-		ShortUsage: "netid admin keys rotate --purpose PURPOSE [storage flags]",
+		ShortUsage: "netid admin keys rotate --purpose PURPOSE [--activate-in DURATION] [storage flags]",
 		ShortHelp:  "make a new active key for a purpose; the old one becomes retiring",
 		LongHelp: `Make a new active key for a purpose and move the active one to retiring. The
 new key is written before the old one is demoted, under the key directory's
@@ -216,7 +227,21 @@ cookies). blind-index is refused: its keys are pinned (see the message).
 
 The new key gets the algorithm of --suite; if that differs from the active
 key's, the rotation is refused unless --change-suite is given, so that a
-forgotten --suite cannot switch a running service's algorithms.`,
+forgotten --suite cannot switch a running service's algorithms.
+
+Several nodes on one key directory: with --activate-in, a token-signing key is
+published before it is used. It is written pending: every node lists it in
+JWKS as soon as it reloads (--key-reload-interval), none signs with it before
+the activation time, and from then on every node signs with it by its own
+clock, with no SIGHUP and no further write (the nodes then record the switch:
+the old key becomes retiring). Choose a duration of at least twice the
+servers' --key-reload-interval, so that a platform fetching JWKS from any node
+knows the key before it sees a token signed with it; the nodes' clocks must
+agree (NTP). Without it, the new key is used at once by whichever node loads
+it first, and a node that has not reloaded yet does not publish it: send
+SIGHUP to every node right after rotating. A second --activate-in rotation
+is refused while a key is pending; a rotation without it replaces the
+pending key. Other purposes rotate at once (--activate-in is refused).`,
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			var extra []error
@@ -226,11 +251,14 @@ forgotten --suite cannot switch a running service's algorithms.`,
 			} else if !slices.Contains(keystore.Purposes(), p) {
 				extra = append(extra, fmt.Errorf("--purpose %q is not one of %v", purpose, keystore.Purposes()))
 			}
+			if activateIn.d > 0 && purpose != "" && p != keystore.TokenSigning {
+				extra = append(extra, fmt.Errorf("--activate-in (%s) is for token-signing keys only: a %s key is rotated at once (see --help)", env("activate-in"), p))
+			}
 			if err := keysStorageCheck(storage, "rotate", args, 0, extra...); err != nil {
 				return err
 			}
 			detail := "purpose " + purpose
-			target, err := rotateKey(ctx, storage, p, changeSuite, stdout, &detail)
+			target, err := rotateKey(ctx, storage, p, changeSuite, activateIn.d, stdout, &detail)
 			auditKeyCommand(ctx, storage, nil, stderr, "key.rotate", target, detail, err)
 			return err
 		},
@@ -239,8 +267,8 @@ forgotten --suite cannot switch a running service's algorithms.`,
 
 // rotateKey rotates purpose p and says what follows; it returns the new
 // key's id (or the purpose, refused) for the audit trail, and completes
-// detail.
-func rotateKey(ctx context.Context, storage storageFlags, p keystore.Purpose, changeSuite bool, stdout io.Writer, detail *string) (string, error) {
+// detail. A positive activateIn writes the new key pending (rotatePending).
+func rotateKey(ctx context.Context, storage storageFlags, p keystore.Purpose, changeSuite bool, activateIn time.Duration, stdout io.Writer, detail *string) (string, error) {
 	if why := pinnedPurposeReason(p); why != "" {
 		return string(p), exitError{code: 1, msg: why}
 	}
@@ -250,6 +278,11 @@ func rotateKey(ctx context.Context, storage storageFlags, p keystore.Purpose, ch
 	}
 	if len(keys.List("")) == 0 {
 		return string(p), exitError{code: 1, msg: fmt.Sprintf("the key directory %s holds no keys: start netid serve once to create them", keyDirOf(storage))}
+	}
+	// A pending key whose time has come is the active key already: record
+	// it first, so that the keys named below are the ones Rotate changes.
+	if _, err := keys.PromoteDue(ctx); err != nil {
+		return string(p), err
 	}
 	var oldIDs []string
 	want := keys.NewKeyAlgorithm(p)
@@ -261,6 +294,15 @@ func rotateKey(ctx context.Context, storage storageFlags, p keystore.Purpose, ch
 		if m.Algorithm != want && !changeSuite {
 			return string(p), exitError{code: 1, msg: fmt.Sprintf("the active %s key %s is %s but --suite %s makes %s: pass the --suite the servers use, or --change-suite to move to %s",
 				p, m.ID, m.Algorithm, storage.suite, want, want)}
+		}
+	}
+	if activateIn > 0 {
+		return rotatePending(ctx, keys, p, activateIn, oldIDs, stdout, detail)
+	}
+	// A pending key is superseded: it becomes retiring with the active one.
+	for _, m := range keys.List(p) {
+		if m.State == keystore.StatePending {
+			oldIDs = append(oldIDs, m.ID)
 		}
 	}
 	m, err := keys.Rotate(ctx, p)
@@ -281,6 +323,31 @@ func rotateKey(ctx context.Context, storage storageFlags, p keystore.Purpose, ch
 		fmt.Fprintf(stdout, "CA certificate of %s stored; /ca.pem now publishes %d CA certificate(s)\n", m.ID, n)
 	}
 	fmt.Fprintln(stdout, "running servers switch within --key-reload-interval, or at once on SIGHUP")
+	if len(oldIDs) > 0 {
+		fmt.Fprintln(stdout, rotateNextSteps(p, oldIDs))
+	}
+	return m.ID, nil
+}
+
+// rotatePending writes a new key of purpose p that becomes active
+// activateIn from now (keystore.WithActivation), leaving the active keys
+// oldIDs active until then, and says what follows.
+func rotatePending(ctx context.Context, keys *keystore.Store, p keystore.Purpose, activateIn time.Duration, oldIDs []string, stdout io.Writer, detail *string) (string, error) {
+	m, err := keys.Rotate(ctx, p, keystore.WithActivation(activateIn))
+	if errors.Is(err, keystore.ErrState) {
+		return string(p), exitError{code: 1, msg: err.Error()}
+	}
+	if err != nil {
+		return string(p), err
+	}
+	at := m.ActivateAt.UTC().Format(time.RFC3339)
+	*detail += fmt.Sprintf("; algorithm %s; pending, active from %s; then retiring: %s", m.Algorithm, at, strings.Join(oldIDs, ", "))
+	fmt.Fprintf(stdout, "rotated %s: new key %s (%s) pending, active from %s (in %s)", p, m.ID, m.Algorithm, at, activateIn)
+	if len(oldIDs) > 0 {
+		fmt.Fprintf(stdout, "; %s stays active until then, then becomes retiring", strings.Join(oldIDs, ", "))
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "running servers publish it within --key-reload-interval (or at once on SIGHUP) and sign with it from that time, each by its own clock; no SIGHUP is needed")
 	if len(oldIDs) > 0 {
 		fmt.Fprintln(stdout, rotateNextSteps(p, oldIDs))
 	}
@@ -407,6 +474,9 @@ func retireKey(ctx context.Context, storage storageFlags, id string, grace grace
 		return nil
 	case m.State == keystore.StateActive:
 		return exitError{code: 1, msg: fmt.Sprintf("%s is the active %s key: rotate first (netid admin keys rotate --purpose %s)", id, m.Purpose, m.Purpose)}
+	case m.State == keystore.StatePending:
+		return exitError{code: 1, msg: fmt.Sprintf("%s is pending: it becomes the active %s key at %s; to drop it, rotate without --activate-in (it becomes retiring), then retire it",
+			id, m.Purpose, m.ActivateAt.UTC().Format(time.RFC3339))}
 	}
 	if why := pinnedPurposeReason(m.Purpose); why != "" {
 		return exitError{code: 1, msg: why}
@@ -678,7 +748,9 @@ func (p *rewrapProgress) finish(done int64) {
 // interval, and at once on each value from hup (SIGHUP), it re-reads the
 // key directory, so that keys rotated or retired by `netid admin keys` in
 // another process (or by another node sharing the directory) take effect
-// without a restart. Each change is logged. A new CA key's certificate is
+// without a restart. After a reload it records a pending token-signing key
+// whose activation time has come as active (keystore PromoteDue). Each
+// change is logged. A new CA key's certificate is
 // made and stored outside any request's transaction (credential.CA's
 // advice), so that every node publishes the same bytes at /ca.pem. A failed
 // reload keeps the keys loaded before and is logged; /readyz reports a
@@ -703,6 +775,16 @@ func reloadKeys(ctx context.Context, keys *keystore.Store, ca *credential.CA, in
 				log.Warn("reloading keys failed; the keys loaded before stay in use", "trigger", trigger, "err", err)
 			}
 			continue
+		}
+		// A pending key whose activation time has come is in use on every
+		// node already (selection goes by the clock); recording it as
+		// active, and the old key as retiring, takes the directory lock, so
+		// it is only tried when a key is due. Several nodes may do it at
+		// once: the first changes the files, the others find nothing due.
+		if keys.HasDuePending() {
+			if _, err := keys.PromoteDue(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("recording a due pending key as active failed; it is in use all the same, and the next reload tries again", "trigger", trigger, "err", err)
+			}
 		}
 		now := keys.List("")
 		changes := keyChanges(seen, now)

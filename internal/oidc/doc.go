@@ -15,7 +15,7 @@
 // # Routes
 //
 //	GET       /.well-known/openid-configuration  discovery (with authorization_response_iss_parameter_supported)
-//	GET       /oidc/jwks                         active and retiring token-signing keys, ES256
+//	GET       /oidc/jwks                         active, pending and retiring token-signing keys, ES256
 //	GET, POST /oidc/authorize                    authorization endpoint: code flow, PKCE S256 required
 //	POST      /oidc/token                        authorization_code, refresh_token (rotated), device_code (RFC 8628)
 //	POST      /oidc/device_authorization         RFC 8628 device authorization (QR login), client authenticated

@@ -73,7 +73,7 @@ func (s *server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	return op.NewResponse(doc), nil
 }
 
-// Keys implements op.Server: the JWKS of the active and retiring
+// Keys implements op.Server: the JWKS of the active, pending and retiring
 // token-signing keys.
 func (s *server) Keys(ctx context.Context, r *op.Request[struct{}]) (*op.Response, error) {
 	set, err := jwks(s.p.d.Keys)

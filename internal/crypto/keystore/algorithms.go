@@ -2,6 +2,7 @@ package keystore
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/netid/netid/internal/crypto/suite"
 )
@@ -104,12 +105,24 @@ func checkMeta(m Meta) error {
 		return fmt.Errorf("keystore: key %s: token-signing keys must be %s, not %s", m.ID, AlgES256, m.Algorithm)
 	}
 	switch m.State {
-	case StateActive, StateRetiring, StateRetired:
+	case StateActive, StateRetiring, StateRetired, StatePending:
 	default:
 		return fmt.Errorf("keystore: key %s: unknown state %q", m.ID, m.State)
 	}
 	if m.Created.IsZero() {
 		return fmt.Errorf("keystore: key %s: no creation time", m.ID)
+	}
+	// A pending key without an activation time would never become active
+	// (or, read as the zero time, would be active at once); an activation
+	// time on another state would be a leftover that nothing reads.
+	switch {
+	case m.State == StatePending && m.ActivateAt.IsZero():
+		return fmt.Errorf("keystore: key %s: a pending key needs an activation time (activate_at)", m.ID)
+	case m.State == StatePending && !m.ActivateAt.After(m.Created):
+		return fmt.Errorf("keystore: key %s: activation time %s is not after its creation %s", m.ID,
+			m.ActivateAt.UTC().Format(time.RFC3339Nano), m.Created.UTC().Format(time.RFC3339Nano))
+	case m.State != StatePending && !m.ActivateAt.IsZero():
+		return fmt.Errorf("keystore: key %s: only a pending key has an activation time (activate_at), not a %s one", m.ID, m.State)
 	}
 	return nil
 }

@@ -23,10 +23,12 @@ type Backend interface {
 	// before every state change.
 	Load(ctx context.Context) ([]Meta, error)
 	// Generate creates a key with the algorithm m.Algorithm and persists it
-	// with metadata m. It fails if a key with id m.ID exists.
+	// with metadata m (ActivateAt included, for a pending key). It fails if
+	// a key with id m.ID exists.
 	Generate(ctx context.Context, m Meta) error
-	// SetState persists a state change of key id, made at time at. When
-	// state is StateRetired the backend destroys the secret material (a KMS
+	// SetState persists a state change of key id, made at time at. A key
+	// leaving StatePending loses its ActivateAt (Load must not return one
+	// for another state). When state is StateRetired the backend destroys the secret material (a KMS
 	// schedules key deletion) but keeps the metadata and, for a signing key,
 	// the public key.
 	SetState(ctx context.Context, id string, state State, at time.Time) error

@@ -75,6 +75,9 @@ func (h *hsmBackend) SetState(_ context.Context, id string, s State, at time.Tim
 		return ErrNotFound
 	}
 	m.State, m.StateChanged = s, at
+	if s != StatePending {
+		m.ActivateAt = time.Time{}
+	}
 	h.metas[id] = m
 	if s == StateRetired {
 		delete(h.secrets, id)

@@ -20,6 +20,7 @@
 // # Life cycle
 //
 //	Bootstrap ──▶ active ──Rotate──▶ retiring ──Retire──▶ retired
+//	Rotate with a delay ──▶ pending ──(ActivateAt passes)──▶ active
 //
 // Bootstrap creates an active key for every purpose that has none (first
 // start on an empty directory). Rotate creates a new active key and moves
@@ -33,6 +34,23 @@
 // active key of the suite's algorithm; the service refuses to start until it
 // does. Changing the suite is a rotation of every purpose except
 // token-signing: Check says so.
+//
+// Rotate with WithActivation(delay) publishes before it uses: the new key is
+// written pending, with ActivateAt = now + delay, and the active key stays
+// active. A pending key is in PublicKeys (hence JWKS) as soon as a node has
+// loaded it, but its signer refuses to sign before ActivateAt (ErrPending).
+// From ActivateAt, every node that has loaded it selects it for new work
+// (ActiveSigner, ActiveMAC, Wrap) by its own clock, at the same wall-clock
+// moment and without any write: with a delay longer than the nodes' reload
+// interval, every node serves the new public key before any node signs with
+// it, so a verifier that takes a token from one node and JWKS from another
+// never misses the key. PromoteDue then records the switch under the lock
+// (pending to active, the previous active key to retiring, in that order);
+// it is idempotent and nodes call it after each reload, and Bootstrap does
+// it too. A pending key cannot be retired; an immediate Rotate supersedes it
+// (it becomes retiring), and a second delayed Rotate is refused while one
+// is pending. Nodes' clocks must agree to well within the delay's margin
+// over the reload interval.
 //
 // # Capabilities, not material
 //

@@ -17,6 +17,9 @@ var (
 	// ErrState is returned for a state change the life cycle does not allow
 	// (retiring an active key: rotate first).
 	ErrState = errors.New("keystore: invalid state change")
+	// ErrPending is returned when a pending key is asked to sign before its
+	// activation time: other nodes may not publish it yet.
+	ErrPending = errors.New("keystore: key is pending")
 	// ErrNotReady is wrapped by Check when some purpose has not exactly one
 	// usable active key.
 	ErrNotReady = errors.New("keystore: not ready")

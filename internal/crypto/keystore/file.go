@@ -105,7 +105,7 @@ func (b *fileBackend) Generate(ctx context.Context, m Meta) error {
 	}
 	f := keyFile{
 		Version: keyFileVersion, ID: m.ID, Purpose: m.Purpose, Algorithm: m.Algorithm,
-		State: m.State, Created: m.Created, StateChanged: m.StateChanged,
+		State: m.State, Created: m.Created, StateChanged: m.StateChanged, ActivateAt: m.ActivateAt,
 	}
 	if alg.kind == kindSign {
 		signer, err := alg.suite.GenerateSigner(b.rand)
@@ -172,6 +172,9 @@ func (b *fileBackend) SetState(ctx context.Context, id string, state State, at t
 	}
 	f := k.file
 	f.State, f.StateChanged = state, at
+	if state != StatePending {
+		f.ActivateAt = time.Time{} // a promoted key is active from now on
+	}
 	if state == StateRetired {
 		// Destroy the secret material; keep the public key for audit. The
 		// old file content is replaced by the rename; the filesystem may

@@ -6,19 +6,24 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netid/netid/internal/crypto/suite"
 )
 
 // FuzzParseKeyFile feeds arbitrary content to the key file parser. Seeds are
-// real key files of every purpose in both suites, and a retired one. A file
-// the parser accepts must re-encode to a file it accepts with the same
-// metadata.
+// real key files of every purpose in both suites, a retired one and a
+// pending one. A file the parser accepts must re-encode to a file it
+// accepts with the same metadata, and carry an activation time if and only
+// if it is pending.
 func FuzzParseKeyFile(f *testing.F) {
 	for _, n := range suite.Names() {
 		st, dir := bootstrapped(f, n)
 		if _, err := st.Rotate(context.Background(), KeyEncryption); err != nil {
+			f.Fatal(err)
+		}
+		if _, err := st.Rotate(context.Background(), TokenSigning, WithActivation(time.Hour)); err != nil {
 			f.Fatal(err)
 		}
 		for _, m := range st.List("") {
@@ -49,6 +54,9 @@ func FuzzParseKeyFile(f *testing.F) {
 		}
 		if k.file.State != StateRetired && k.alg.kind == kindSign && k.signer == nil {
 			t.Fatal("accepted a usable signing key without a signer")
+		}
+		if pending := k.file.State == StatePending; pending != !k.file.ActivateAt.IsZero() || (pending && !k.file.ActivateAt.After(k.file.Created)) {
+			t.Fatalf("accepted a %s key with activation time %v (created %v)", k.file.State, k.file.ActivateAt, k.file.Created)
 		}
 		enc, err := k.file.encode()
 		if err != nil {

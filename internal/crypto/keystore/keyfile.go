@@ -22,6 +22,9 @@ type keyFile struct {
 	State        State     `json:"state"`
 	Created      time.Time `json:"created"`
 	StateChanged time.Time `json:"state_changed"`
+	// ActivateAt is when a pending key becomes active (RFC 3339); absent
+	// for every other state.
+	ActivateAt time.Time `json:"activate_at,omitzero"`
 	// PKCS8 is the private key of a signing key (absent once retired).
 	PKCS8 []byte `json:"pkcs8,omitempty"`
 	// Public is the PKIX public key of a signing key, kept after retirement
@@ -32,7 +35,7 @@ type keyFile struct {
 }
 
 func (f *keyFile) meta() Meta {
-	return Meta{ID: f.ID, Purpose: f.Purpose, Algorithm: f.Algorithm, State: f.State, Created: f.Created, StateChanged: f.StateChanged}
+	return Meta{ID: f.ID, Purpose: f.Purpose, Algorithm: f.Algorithm, State: f.State, Created: f.Created, StateChanged: f.StateChanged, ActivateAt: f.ActivateAt}
 }
 
 // loadedKey is a key file parsed into usable material.

@@ -60,6 +60,14 @@ const (
 	// StateRetired keys do nothing. Their metadata, and the public key of a
 	// signing key, are kept for audit; their secret material is destroyed.
 	StateRetired State = "retired"
+	// StatePending keys are published but not yet used: a rotation with a
+	// delay (WithActivation) writes the new key pending, with the time
+	// ActivateAt from which it does new work. PublicKeys lists it from the
+	// start, so every node serves it in JWKS before any node signs with
+	// it; from ActivateAt every node that has loaded it selects it as the
+	// active key, at the same wall-clock moment and without any write, and
+	// PromoteDue later records the change in its state.
+	StatePending State = "pending"
 )
 
 // AlgES256 is the algorithm of TokenSigning keys: ECDSA P-256 with SHA-256
@@ -82,6 +90,9 @@ type Meta struct {
 	// StateChanged is when State last changed (Created for a key never
 	// rotated out).
 	StateChanged time.Time `json:"state_changed"`
+	// ActivateAt is when a pending key becomes the active one; it is set
+	// for pending keys only.
+	ActivateAt time.Time `json:"activate_at,omitzero"`
 }
 
 // PublicKey is a verification key with its metadata, as JWKS publishes it.
@@ -245,24 +256,73 @@ func (s *Store) lookup(id string) (Meta, bool) {
 	return m, ok
 }
 
-// active returns the active key of purpose p. Should there be several (two
-// nodes rotated at once without a shared lock), the newest wins and Check
-// reports the anomaly.
+// active returns the key that does new work for purpose p: a pending key
+// whose activation time has come on the Store's clock, or else the active
+// key. Should there be several active keys (two nodes rotated at once
+// without a shared lock), the newest wins and Check reports the anomaly.
 func (s *Store) active(p Purpose) (Meta, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var best Meta
-	found := false
+	var cands []Meta
 	for _, m := range s.keys {
-		if m.Purpose != p || m.State != StateActive {
-			continue
-		}
-		if !found || m.Created.After(best.Created) || (m.Created.Equal(best.Created) && m.ID > best.ID) {
-			best, found = m, true
+		if m.Purpose == p && (m.State == StateActive || m.State == StatePending) {
+			cands = append(cands, m)
 		}
 	}
-	if !found {
+	s.mu.RUnlock()
+	best, ok := inUse(cands, s.now)
+	if !ok {
 		return Meta{}, fmt.Errorf("%w: purpose %s", ErrNoActiveKey, p)
 	}
 	return best, nil
+}
+
+// inUse returns the key among ms that does new work at now(): the due
+// pending key with the latest activation time if there is one, else the
+// newest active key. A due pending key wins over every active key, whatever
+// the creation times: it was made while they were active (Rotate with a
+// delay), so it is the newer one even if the rotating node's clock was
+// behind the clock of the node that created them. The clock is read only if
+// a pending key is among ms, so that a store without one reads it no more
+// often than before pending keys existed.
+func inUse(ms []Meta, now func() time.Time) (Meta, bool) {
+	var (
+		active, due Meta
+		hasActive   bool
+		hasDue      bool
+		timed       bool
+		t           time.Time
+	)
+	for _, m := range ms {
+		switch m.State {
+		case StateActive:
+			if !hasActive || newer(m, active) {
+				active, hasActive = m, true
+			}
+		case StatePending:
+			if !timed {
+				t, timed = now(), true
+			}
+			if !isDue(m, t) {
+				continue
+			}
+			if !hasDue || m.ActivateAt.After(due.ActivateAt) || (m.ActivateAt.Equal(due.ActivateAt) && newer(m, due)) {
+				due, hasDue = m, true
+			}
+		}
+	}
+	if hasDue {
+		return due, true
+	}
+	return active, hasActive
+}
+
+// newer reports whether a was created after b, by id among equals.
+func newer(a, b Meta) bool {
+	return a.Created.After(b.Created) || (a.Created.Equal(b.Created) && a.ID > b.ID)
+}
+
+// isDue reports whether m is a pending key whose activation time has come
+// at t.
+func isDue(m Meta, t time.Time) bool {
+	return m.State == StatePending && !t.Before(m.ActivateAt)
 }

@@ -120,14 +120,18 @@ func (s *Store) actives(p Purpose) []Meta {
 	return out
 }
 
-// generate creates, persists and records an active key of purpose p.
-func (s *Store) generate(ctx context.Context, p Purpose) (Meta, error) {
+// generate creates, persists and records a key of purpose p: active, or,
+// with a positive delay, pending until delay after now.
+func (s *Store) generate(ctx context.Context, p Purpose, delay time.Duration) (Meta, error) {
 	id, err := newID(p, s.rand)
 	if err != nil {
 		return Meta{}, err
 	}
 	now := s.now().UTC().Round(0)
 	m := Meta{ID: id, Purpose: p, Algorithm: algorithmFor(p, s.suite), State: StateActive, Created: now, StateChanged: now}
+	if delay > 0 {
+		m.State, m.ActivateAt = StatePending, now.Add(delay)
+	}
 	if err := s.backend.Generate(ctx, m); err != nil {
 		return Meta{}, fmt.Errorf("keystore: generate %s key: %w", p, err)
 	}
@@ -144,24 +148,32 @@ func (s *Store) setState(ctx context.Context, m Meta, state State) (Meta, error)
 		return Meta{}, fmt.Errorf("keystore: key %s to %s: %w", m.ID, state, err)
 	}
 	m.State, m.StateChanged = state, now
+	if state != StatePending {
+		m.ActivateAt = time.Time{}
+	}
 	s.mu.Lock()
 	s.keys[m.ID] = m
 	s.mu.Unlock()
 	return m, nil
 }
 
-// Bootstrap makes the store ready: it creates an active key for every
-// purpose that has none (first start on an empty directory) and, should a
-// purpose have several active keys (a crash in the middle of Rotate), moves
-// all but the newest to retiring. It returns the keys it created. It is
-// idempotent and safe to run on several nodes at once.
+// Bootstrap makes the store ready: it promotes the pending keys that are
+// due (as PromoteDue), creates an active key for every purpose that has
+// none (first start on an empty directory) and, should a purpose have
+// several active keys (a crash in the middle of Rotate), moves all but the
+// newest to retiring. A pending key that is not due leaves the active key
+// as it is. It returns the keys it created. It is idempotent and safe to
+// run on several nodes at once.
 func (s *Store) Bootstrap(ctx context.Context) ([]Meta, error) {
 	var created []Meta
 	err := s.locked(ctx, func() error {
 		for _, p := range Purposes() {
+			if _, err := s.promoteDue(ctx, p); err != nil {
+				return err
+			}
 			act := s.actives(p)
 			if len(act) == 0 {
-				m, err := s.generate(ctx, p)
+				m, err := s.generate(ctx, p, 0)
 				if err != nil {
 					return err
 				}
@@ -179,20 +191,66 @@ func (s *Store) Bootstrap(ctx context.Context) ([]Meta, error) {
 	return created, err
 }
 
+// RotateOption configures one Rotate.
+type RotateOption func(*rotateOptions)
+
+type rotateOptions struct {
+	delay time.Duration
+}
+
+// WithActivation makes Rotate publish the new key before using it: the key
+// is written pending, to become the active key delay after now on every
+// node's clock, and the active key stays active until then. A node that
+// reloads the directory within delay serves the new public key (JWKS)
+// before any node signs with it. A delay of zero is an immediate rotation;
+// a negative one is refused.
+func WithActivation(delay time.Duration) RotateOption {
+	return func(o *rotateOptions) { o.delay = delay }
+}
+
 // Rotate creates a new active key for purpose p, with the suite's current
 // algorithm, and moves the previous active key to retiring: it still
 // verifies, unwraps and MACs for comparison, but does no new work. The new
 // key is persisted before the old one is demoted, so the purpose is never
-// without an active key.
-func (s *Store) Rotate(ctx context.Context, p Purpose) (Meta, error) {
+// without an active key. A pending key of p that is not due yet becomes
+// retiring too: the new key supersedes it.
+//
+// With WithActivation and a positive delay, the new key is written pending
+// instead and nothing else changes: selection switches to it at ActivateAt
+// and PromoteDue records the switch. Rotate refuses it (ErrState) while p
+// has a pending key that is not due, so that one rotation's key cannot
+// silently replace another's before anyone used it.
+func (s *Store) Rotate(ctx context.Context, p Purpose, opts ...RotateOption) (Meta, error) {
 	if kindOf(p) == "" {
 		return Meta{}, fmt.Errorf("keystore: unknown purpose %q", p)
 	}
+	var o rotateOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.delay < 0 {
+		return Meta{}, fmt.Errorf("keystore: rotate %s: negative activation delay %s", p, o.delay)
+	}
 	var m Meta
 	err := s.locked(ctx, func() error {
-		old := s.actives(p)
+		// A pending key that is due is the active one already: record it,
+		// so that it is demoted below like any active key.
+		if _, err := s.promoteDue(ctx, p); err != nil {
+			return err
+		}
+		pending := s.inState(p, StatePending)
+		if o.delay > 0 {
+			if len(pending) > 0 {
+				return fmt.Errorf("%w: purpose %s has a pending key %s, active from %s; rotate without a delay to replace it",
+					ErrState, p, pending[0].ID, pending[0].ActivateAt.UTC().Format(time.RFC3339))
+			}
+			var err error
+			m, err = s.generate(ctx, p, o.delay)
+			return err
+		}
+		old := append(s.actives(p), pending...)
 		var err error
-		if m, err = s.generate(ctx, p); err != nil {
+		if m, err = s.generate(ctx, p, 0); err != nil {
 			return err
 		}
 		for _, o := range old {
@@ -203,6 +261,110 @@ func (s *Store) Rotate(ctx context.Context, p Purpose) (Meta, error) {
 		return nil
 	})
 	return m, err
+}
+
+// inState returns the keys of purpose p in state st, newest first.
+func (s *Store) inState(p Purpose, st State) []Meta {
+	var out []Meta
+	for _, m := range s.List(p) {
+		if m.State == st {
+			out = append([]Meta{m}, out...)
+		}
+	}
+	return out
+}
+
+// PromoteDue records, in the backend, the switch that selection made at
+// the activation time of a pending key: for every purpose with a pending
+// key that is due, the key that selection uses (the due pending key with
+// the latest activation time) becomes active and the other active and due
+// keys become retiring, the new key first and the old
+// ones after, as Rotate does, so that a crash never leaves a purpose
+// without an active key. It reports whether it changed anything.
+//
+// Nodes call it after each reload; it takes the backend lock only when the
+// keys last loaded hold a due pending key, and then re-reads the backend,
+// so it is idempotent and safe to run on several nodes at once: the first
+// promotes, the others find nothing due.
+func (s *Store) PromoteDue(ctx context.Context) (bool, error) {
+	if !s.HasDuePending() {
+		return false, nil
+	}
+	changed := false
+	err := s.locked(ctx, func() error {
+		for _, p := range Purposes() {
+			c, err := s.promoteDue(ctx, p)
+			if err != nil {
+				return err
+			}
+			changed = changed || c
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// HasDuePending reports whether the keys last loaded hold a pending key
+// whose activation time has come: then PromoteDue has work to do. It reads
+// no backend and takes no lock.
+func (s *Store) HasDuePending() bool {
+	s.mu.RLock()
+	var pending []Meta
+	for _, m := range s.keys {
+		if m.State == StatePending {
+			pending = append(pending, m)
+		}
+	}
+	s.mu.RUnlock()
+	if len(pending) == 0 {
+		return false
+	}
+	now := s.now()
+	for _, m := range pending {
+		if isDue(m, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// promoteDue is PromoteDue for purpose p; the caller holds the lock and has
+// just reloaded.
+func (s *Store) promoteDue(ctx context.Context, p Purpose) (bool, error) {
+	var pending bool
+	for _, m := range s.List(p) {
+		pending = pending || m.State == StatePending
+	}
+	if !pending {
+		return false, nil
+	}
+	now := s.now()
+	var cands []Meta
+	anyDue := false
+	for _, m := range s.List(p) {
+		if m.State == StateActive || isDue(m, now) {
+			cands = append(cands, m)
+			anyDue = anyDue || m.State == StatePending
+		}
+	}
+	if !anyDue {
+		return false, nil
+	}
+	keep, _ := inUse(cands, func() time.Time { return now })
+	if keep.State == StatePending {
+		if _, err := s.setState(ctx, keep, StateActive); err != nil {
+			return false, err
+		}
+	}
+	for _, m := range cands {
+		if m.ID == keep.ID {
+			continue
+		}
+		if _, err := s.setState(ctx, m, StateRetiring); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // Retire moves retiring key id to retired: it no longer signs, verifies,
@@ -226,6 +388,9 @@ func (s *Store) Retire(ctx context.Context, id string) (Meta, error) {
 			return nil
 		case cur.State == StateActive:
 			return fmt.Errorf("%w: key %s is active; rotate %s first", ErrState, id, cur.Purpose)
+		case cur.State == StatePending:
+			return fmt.Errorf("%w: key %s is pending (active from %s); rotate %s without a delay to make it retiring first",
+				ErrState, id, cur.ActivateAt.UTC().Format(time.RFC3339), cur.Purpose)
 		}
 		var err error
 		m, err = s.setState(ctx, cur, StateRetired)
@@ -235,8 +400,9 @@ func (s *Store) Retire(ctx context.Context, id string) (Meta, error) {
 }
 
 // Check reports whether the store is ready to serve: every purpose has
-// exactly one active key, of the algorithm the suite wants for it. The error
-// wraps ErrNotReady and lists every problem.
+// exactly one active key, of the algorithm the suite wants for it. A
+// pending key beside it is fine: it is published and will take over at its
+// activation time. The error wraps ErrNotReady and lists every problem.
 func (s *Store) Check() error {
 	var errs []error
 	for _, p := range Purposes() {

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
-// Signer returns a crypto.Signer for the active or retiring signing key id.
-// The signer checks the key's state at every signature, so a key retired
-// later stops signing even through a signer obtained before. Retiring keys
+// Signer returns a crypto.Signer for the active, pending or retiring signing
+// key id. The signer checks the key's state at every signature, so a key
+// retired later stops signing even through a signer obtained before, and a
+// pending key signs only from its activation time (ErrPending before). Retiring keys
 // still sign because some signatures must come from a given key (a CRL for
 // the certificates a retiring CA key issued); new work uses ActiveSigner.
 func (s *Store) Signer(id string) (crypto.Signer, error) {
@@ -40,8 +42,11 @@ func (s *Store) ActiveSigner(p Purpose) (Meta, crypto.Signer, error) {
 }
 
 // PublicKeys returns the verification keys of signing purpose p: the active
-// key and the retiring ones, oldest first. It is what JWKS publishes and what
-// verifiers accept; retired keys are left out.
+// key, the pending ones and the retiring ones, oldest first. It is what JWKS
+// publishes and what verifiers accept; retired keys are left out. A pending
+// key is listed from the moment it is loaded, before any node signs with
+// it, so that a verifier fetching JWKS from any node that has reloaded
+// knows it by the time it signs.
 func (s *Store) PublicKeys(p Purpose) ([]PublicKey, error) {
 	if kindOf(p) != kindSign {
 		return nil, fmt.Errorf("%w: %s keys have no public key", ErrWrongPurpose, p)
@@ -166,7 +171,8 @@ func (s *Store) Unwrap(ctx context.Context, kekID string, aad, wrapped []byte) (
 }
 
 // storeSigner is the crypto.Signer the Store hands out: it refuses to sign
-// once its key is retired (or gone after a Reload).
+// once its key is retired (or gone after a Reload), and before the
+// activation time of a pending key.
 type storeSigner struct {
 	store *Store
 	id    string
@@ -176,17 +182,32 @@ type storeSigner struct {
 func (k storeSigner) Public() crypto.PublicKey { return k.inner.Public() }
 
 func (k storeSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if _, err := k.store.meta(context.Background(), k.id, kindSign); err != nil {
+	if err := k.check(); err != nil {
 		return nil, err
 	}
 	return k.inner.Sign(r, digest, opts)
+}
+
+// check refuses a key that is retired or unknown, and a pending key before
+// its activation time: until then some node may not publish it.
+func (k storeSigner) check() error {
+	m, err := k.store.meta(context.Background(), k.id, kindSign)
+	if err != nil {
+		return err
+	}
+	if m.State == StatePending {
+		if now := k.store.now(); !isDue(m, now) {
+			return fmt.Errorf("%w: %s signs from %s", ErrPending, k.id, m.ActivateAt.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return nil
 }
 
 // SignMessage makes storeSigner a crypto.MessageSigner that passes the
 // message on to an inner MessageSigner (or hashes it for an inner Signer),
 // so that wrapping changes nothing in how a signature is made.
 func (k storeSigner) SignMessage(r io.Reader, msg []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if _, err := k.store.meta(context.Background(), k.id, kindSign); err != nil {
+	if err := k.check(); err != nil {
 		return nil, err
 	}
 	return crypto.SignMessage(k.inner, r, msg, opts)
