@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -121,6 +122,11 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		return err
 	}
 	log := f.log.logger(stderr)
+	// Libraries that log through log/slog's default logger (zitadel's OIDC
+	// server logs every refused request that way, and ignores the logger it
+	// is given) then write in the service's format, at its level, with the
+	// request id: one log stream an operator's pipeline can parse.
+	slog.SetDefault(log)
 	svc, err := openService(ctx, f.storage, log, !f.noAutoMigrate)
 	if err != nil {
 		return err
