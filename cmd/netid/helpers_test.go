@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,6 +31,11 @@ var demoAdult = []string{"--demo-document", "adult", "--phone", "+8613800138000"
 // is ready.
 func startDemoServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	if !slices.Contains(args, "--data-dir") {
+		// Never the default ./netid-data, which would be the package's
+		// directory, shared between runs and left behind.
+		args = append(args, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	}
 	s := startServer(t, append([]string{"--demo"}, args...)...)
 	s.waitReady(t)
 	return s

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 // default) and carries the request id, like every other line: an operator's
 // log pipeline gets one format, and can follow a refused request.
 func TestLibraryLogsInServiceFormat(t *testing.T) {
-	s := startDemoServer(t, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	s := startDemoServer(t)
 	const id = "library-log-check-1"
 	req, err := http.NewRequest(http.MethodPost, s.base()+"/oidc/token", strings.NewReader(url.Values{
 		"grant_type": {"authorization_code"}, "code": {"x"}, "client_id": {"rp-unknown"},
