@@ -27,6 +27,15 @@ type stmtCache struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	closed  bool
+	// preparing counts the background preparations, which close waits
+	// for: one still opening a connection when the pool closes would open
+	// the database again (SQLite recreates its -wal and -shm files) after
+	// Close returned.
+	preparing sync.WaitGroup
+	// ctx is the parent of the background preparations' contexts; close
+	// cancels it, so that they give up waiting for a connection.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // get returns the prepared statement of query, or nil when it is not
@@ -52,15 +61,20 @@ func (c *stmtCache) get(db *sql.DB, query string) *sql.Stmt {
 	if c.pending == nil {
 		c.pending = make(map[string]bool)
 	}
+	if c.ctx == nil {
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+	}
 	c.pending[query] = true
-	go c.prepare(db, query)
+	c.preparing.Add(1) // under c.mu, before close can set closed and wait
+	go c.prepare(db, query, c.ctx)
 	return nil
 }
 
 // prepare prepares query on the pool and caches it. A query that does not
 // prepare (a table not migrated yet) is dropped, to be tried again later.
-func (c *stmtCache) prepare(db *sql.DB, query string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (c *stmtCache) prepare(db *sql.DB, query string, parent context.Context) {
+	defer c.preparing.Done()
+	ctx, cancel := context.WithTimeout(parent, 10*time.Second)
 	defer cancel()
 	st, err := db.PrepareContext(ctx, query)
 	c.mu.Lock()
@@ -79,14 +93,23 @@ func (c *stmtCache) prepare(db *sql.DB, query string) {
 	c.m[query] = st
 }
 
-// close closes every cached statement.
+// close closes every cached statement, after the background preparations
+// have finished (told to give up waiting), so that none touches the
+// database once the pool is closed.
 func (c *stmtCache) close() {
+	c.mu.Lock()
+	c.closed = true
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.mu.Unlock()
+	c.preparing.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.m {
 		_ = st.Close()
 	}
-	c.m, c.closed = nil, true
+	c.m = nil
 }
 
 // cachedQuerier is the querier that store methods receive: statements

@@ -119,3 +119,31 @@ func TestStmtCacheBounds(t *testing.T) {
 		t.Errorf("cache holds %d statements (bad one cached: %v), want at most %d", n, badCached, maxCachedStatements)
 	}
 }
+
+// Closing the store while a background preparation waits for a connection
+// ends that preparation before Close returns: none may open the database
+// once the pool is closed (SQLite would create its -wal and -shm files
+// again in a directory the caller is deleting).
+func TestStmtCacheCloseEndsPreparations(t *testing.T) {
+	ctx := context.Background()
+	s := cacheStore(t)
+	conn, err := s.db.Conn(ctx) // the only connection: the preparation waits
+	if err != nil {
+		t.Fatal(err)
+	}
+	const query = `SELECT v FROM t WHERE k = $1`
+	if st := s.stmts.get(s.db, query); st != nil {
+		t.Fatal("a query never seen came back prepared")
+	}
+	s.stmts.close()
+	s.stmts.mu.RLock()
+	left := len(s.stmts.pending)
+	s.stmts.mu.RUnlock()
+	if left != 0 {
+		t.Errorf("%d preparations still running after close", left)
+	}
+	if st := s.stmts.get(s.db, query); st != nil {
+		t.Error("a statement was cached after close")
+	}
+	conn.Close()
+}
