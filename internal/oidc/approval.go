@@ -136,17 +136,9 @@ type certificateRecords interface {
 // approvalStores is what Store adds for wallet approvals: the approvals,
 // the attempt counters that throttle the lookup of approval codes, and
 // the residents and certificates a presentation names.
-//
-// The counters must be readable without counting (throttle.Counter):
-// only lookups of codes that name no approval count (approvalAt), and
-// throttle.Limiter.Check counts every lookup over a store it cannot read
-// a counter from. Requiring it here keeps it through wrappers that embed
-// Store (resident.ConsentLog), which would otherwise hide the method and
-// turn every wallet's own lookup into a counted write.
 type approvalStores interface {
 	ApprovalStore
 	throttle.Store
-	throttle.Counter
 	residentDirectory
 	certificateRecords
 }

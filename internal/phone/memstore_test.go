@@ -163,6 +163,16 @@ func (m *memStore) PrunePhoneChallenges(ctx context.Context, before time.Time) (
 	return n, nil
 }
 
+func (m *memStore) ThrottleCount(_ context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.counters[key]
+	if !ok || !now.Before(c.start.Add(window)) {
+		return 0, time.Time{}, nil
+	}
+	return c.hits, c.start, nil
+}
+
 func (m *memStore) ThrottleHit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

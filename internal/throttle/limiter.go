@@ -103,31 +103,16 @@ func (l *Limiter) Allow(ctx context.Context, key string) (ok bool, retryAfter ti
 	return false, l.wait(start, now), nil
 }
 
-// Counter is a Store that can also read a counter without counting a hit.
-// The SQL store implements it.
-type Counter interface {
-	// ThrottleCount returns key's count in the current window and when
-	// that window started, without counting a hit; 0 when key has no
-	// counter or its window is over.
-	ThrottleCount(ctx context.Context, key string, window time.Duration, now time.Time) (count int, windowStart time.Time, err error)
-}
-
 // Check reports whether key is still within the limit without counting
 // an attempt, for limits that count only failures: a caller checks
 // first, and calls Allow only for an attempt that failed. A key is within
-// the limit while it has at most Max counted attempts. Over a Store that
-// is not a Counter, Check counts the attempt as Allow does: never weaker
-// than counting every attempt.
+// the limit while it has at most Max counted attempts.
 func (l *Limiter) Check(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error) {
-	c, isCounter := l.store.(Counter)
-	if !isCounter {
-		return l.Allow(ctx, key)
-	}
 	if key == "" {
 		return false, 0, ErrEmptyKey
 	}
 	now := l.now()
-	count, start, err := c.ThrottleCount(ctx, l.storeKey(key), l.limit.Window, now)
+	count, start, err := l.store.ThrottleCount(ctx, l.storeKey(key), l.limit.Window, now)
 	if err != nil {
 		return false, 0, fmt.Errorf("throttle: %s: %w", l.limit.Scope, err)
 	}

@@ -36,6 +36,16 @@ func (m *memStore) ThrottleHit(_ context.Context, key string, window time.Durati
 	return m.counts[key], m.starts[key], nil
 }
 
+func (m *memStore) ThrottleCount(_ context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	start, ok := m.starts[key]
+	if !ok || !now.Before(start.Add(window)) {
+		return 0, time.Time{}, nil
+	}
+	return m.counts[key], start, nil
+}
+
 func (m *memStore) ThrottleReset(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -17,6 +17,11 @@ type Store interface {
 	// a fresh key return the counts 1..n, each exactly once.
 	// windowStart is in UTC with microsecond precision.
 	ThrottleHit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, windowStart time.Time, err error)
+	// ThrottleCount returns key's count in the current window and when
+	// that window started, without counting a hit; 0 when key has no
+	// counter or its window is over. Limiter.Check needs it for limits
+	// that count only failures.
+	ThrottleCount(ctx context.Context, key string, window time.Duration, now time.Time) (count int, windowStart time.Time, err error)
 	// ThrottleReset forgets key's counter (for example after a successful
 	// login). Resetting a key without a counter is not an error.
 	ThrottleReset(ctx context.Context, key string) error

@@ -41,9 +41,7 @@ func (s *Store) ThrottleHit(ctx context.Context, key string, window time.Duratio
 	return int(count), fromMicros(start), nil
 }
 
-var _ throttle.Counter = (*Store)(nil)
-
-// ThrottleCount implements throttle.Counter: the hits of key's current
+// ThrottleCount implements throttle.Store: the hits of key's current
 // window, read without counting one; 0 when there is no counter or its
 // window ended at or before now.
 func (s *Store) ThrottleCount(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
