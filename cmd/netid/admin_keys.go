@@ -777,14 +777,12 @@ func reloadKeys(ctx context.Context, keys *keystore.Store, ca *credential.CA, in
 			continue
 		}
 		// A pending key whose activation time has come is in use on every
-		// node already (selection goes by the clock); recording it as
-		// active, and the old key as retiring, takes the directory lock, so
-		// it is only tried when a key is due. Several nodes may do it at
-		// once: the first changes the files, the others find nothing due.
-		if keys.HasDuePending() {
-			if _, err := keys.PromoteDue(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("recording a due pending key as active failed; it is in use all the same, and the next reload tries again", "trigger", trigger, "err", err)
-			}
+		// node already (selection goes by the clock); PromoteDue records it
+		// as active, and the old key as retiring, taking the directory lock
+		// only when a key is due. Several nodes may do it at once: the first
+		// changes the files, the others find nothing due.
+		if _, err := keys.PromoteDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("recording a due pending key as active failed; it is in use all the same, and the next reload tries again", "trigger", trigger, "err", err)
 		}
 		now := keys.List("")
 		changes := keyChanges(seen, now)

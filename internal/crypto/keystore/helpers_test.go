@@ -10,22 +10,36 @@ import (
 	"github.com/netid/netid/internal/crypto/suite"
 )
 
-// stepClock is a test clock that moves one second at every reading, so that
-// keys created one after the other have distinct, ordered times.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
+// testClock is the tests' clock. It moves by step at every reading, and
+// by advance when a test tells it to: a step of a second (newStepClock)
+// gives keys created one after the other distinct, ordered times; no step
+// (newManualClock) puts a test exactly before or at a pending key's
+// activation time.
+type testClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
 }
 
-func newStepClock() *stepClock {
-	return &stepClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+func newStepClock() *testClock {
+	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), step: time.Second}
 }
 
-func (c *stepClock) now() time.Time {
+func newManualClock() *testClock {
+	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
+	c.t = c.t.Add(c.step)
 	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func mustSuite(t testing.TB, n suite.Name) suite.Suite {

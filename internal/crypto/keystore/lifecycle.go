@@ -109,17 +109,6 @@ func (s *Store) locked(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// actives returns the active keys of purpose p, newest first.
-func (s *Store) actives(p Purpose) []Meta {
-	var out []Meta
-	for _, m := range s.List(p) {
-		if m.State == StateActive {
-			out = append([]Meta{m}, out...)
-		}
-	}
-	return out
-}
-
 // generate creates, persists and records a key of purpose p: active, or,
 // with a positive delay, pending until delay after now.
 func (s *Store) generate(ctx context.Context, p Purpose, delay time.Duration) (Meta, error) {
@@ -171,7 +160,7 @@ func (s *Store) Bootstrap(ctx context.Context) ([]Meta, error) {
 			if _, err := s.promoteDue(ctx, p); err != nil {
 				return err
 			}
-			act := s.actives(p)
+			act := s.inState(p, StateActive)
 			if len(act) == 0 {
 				m, err := s.generate(ctx, p, 0)
 				if err != nil {
@@ -248,7 +237,7 @@ func (s *Store) Rotate(ctx context.Context, p Purpose, opts ...RotateOption) (Me
 			m, err = s.generate(ctx, p, o.delay)
 			return err
 		}
-		old := append(s.actives(p), pending...)
+		old := append(s.inState(p, StateActive), pending...)
 		var err error
 		if m, err = s.generate(ctx, p, 0); err != nil {
 			return err
@@ -287,7 +276,7 @@ func (s *Store) inState(p Purpose, st State) []Meta {
 // so it is idempotent and safe to run on several nodes at once: the first
 // promotes, the others find nothing due.
 func (s *Store) PromoteDue(ctx context.Context) (bool, error) {
-	if !s.HasDuePending() {
+	if !s.hasDuePending() {
 		return false, nil
 	}
 	changed := false
@@ -304,10 +293,10 @@ func (s *Store) PromoteDue(ctx context.Context) (bool, error) {
 	return changed, err
 }
 
-// HasDuePending reports whether the keys last loaded hold a pending key
+// hasDuePending reports whether the keys last loaded hold a pending key
 // whose activation time has come: then PromoteDue has work to do. It reads
 // no backend and takes no lock.
-func (s *Store) HasDuePending() bool {
+func (s *Store) hasDuePending() bool {
 	s.mu.RLock()
 	var pending []Meta
 	for _, m := range s.keys {
@@ -406,7 +395,7 @@ func (s *Store) Retire(ctx context.Context, id string) (Meta, error) {
 func (s *Store) Check() error {
 	var errs []error
 	for _, p := range Purposes() {
-		act := s.actives(p)
+		act := s.inState(p, StateActive)
 		switch {
 		case len(act) == 0:
 			errs = append(errs, fmt.Errorf("purpose %s has no active key (run bootstrap)", p))

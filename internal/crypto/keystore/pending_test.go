@@ -16,34 +16,11 @@ import (
 	"github.com/netid/netid/internal/crypto/suite"
 )
 
-// manualClock is a test clock that moves only when told, so that a test
-// puts the store exactly before or at a pending key's activation time.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *manualClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // pendingRotated bootstraps a store on clock c, moves the clock on (so that
 // the new key is created after the bootstrap keys) and rotates p with the
 // activation delay given. It returns the store, its directory, the key that
 // was active and the pending key.
-func pendingRotated(t *testing.T, n suite.Name, c *manualClock, p Purpose, delay time.Duration) (st *Store, dir string, old, pending Meta) {
+func pendingRotated(t *testing.T, n suite.Name, c *testClock, p Purpose, delay time.Duration) (st *Store, dir string, old, pending Meta) {
 	t.Helper()
 	ctx := context.Background()
 	dir = keyDir(t)
@@ -427,12 +404,12 @@ func TestReloadSeesPendingKey(t *testing.T) {
 	if got := usedKey(t, other, TokenSigning); got != old.ID {
 		t.Errorf("other node before the activation time: got %s, want %s", got, old.ID)
 	}
-	if other.HasDuePending() {
-		t.Error("HasDuePending before the activation time: got true")
+	if other.hasDuePending() {
+		t.Error("hasDuePending before the activation time: got true")
 	}
 	c.advance(time.Minute)
-	if !other.HasDuePending() {
-		t.Error("HasDuePending at the activation time: got false")
+	if !other.hasDuePending() {
+		t.Error("hasDuePending at the activation time: got false")
 	}
 	if got := usedKey(t, other, TokenSigning); got != pending.ID {
 		t.Errorf("other node at the activation time: got %s, want %s", got, pending.ID)
