@@ -27,8 +27,8 @@ var (
 // sm2.VerifyASN1WithSM2. It holds a copy of the key. An SM2 is immutable
 // and safe for concurrent use.
 type SM2 struct {
+	// pub is gmsm's parse of the key, for the verifications left to gmsm.
 	pub *ecdsa.PublicKey
-	key [65]byte
 	// za is Z_A of the key with the default user ID (GB/T 32918.2 section
 	// 5.5), which the message digest of a certificate signature starts with.
 	za []byte
@@ -64,7 +64,7 @@ func NewSM2(pub *ecdsa.PublicKey) (*SM2, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fixedkey: SM2 key: %w", err)
 	}
-	return &SM2{pub: own, key: enc, za: za, table: sm2Table(own.X, own.Y)}, nil
+	return &SM2{pub: own, za: za, table: sm2Table(own.X, own.Y)}, nil
 }
 
 // sm2Table returns d·2^(windowBits·i)·(x, y) for every window i and d in
