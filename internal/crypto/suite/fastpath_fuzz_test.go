@@ -2,8 +2,6 @@ package suite
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -138,24 +136,10 @@ func FuzzVerifyChainFastPath(f *testing.F) {
 // never issues but crypto/x509 verifies.
 func sha384Leaf(t testing.TB, e *fastEnv, mod func(*x509.Certificate)) *x509.Certificate {
 	t.Helper()
-	device, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := leafTemplate("AB12CD34EF", 100)
-	if mod != nil {
-		mod(tmpl)
-	}
-	tmpl.SignatureAlgorithm = x509.ECDSAWithSHA384
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, e.roots["ca"], device.Public(), e.rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return e.newLeaf(t, mod, func(tmpl *x509.Certificate, pub crypto.PublicKey) ([]byte, error) {
+		tmpl.SignatureAlgorithm = x509.ECDSAWithSHA384
+		return x509.CreateCertificate(rand.Reader, tmpl, e.roots["ca"], pub, e.rootKey)
+	}, x509.ParseCertificate)
 }
 
 // outerAlgorithm returns the signatureAlgorithm AlgorithmIdentifier of a

@@ -171,6 +171,17 @@ func (e *fastEnv) leaf(t testing.TB, mod func(*x509.Certificate)) *x509.Certific
 
 func (e *fastEnv) leafUnder(t testing.TB, parent *x509.Certificate, mod func(*x509.Certificate)) *x509.Certificate {
 	t.Helper()
+	return e.newLeaf(t, mod, func(tmpl *x509.Certificate, pub crypto.PublicKey) ([]byte, error) {
+		return e.s.CreateCertificate(rand.Reader, tmpl, parent, pub, e.rootKey)
+	}, e.s.ParseCertificate)
+}
+
+// newLeaf makes a leaf for a new device key from leafTemplate changed by
+// mod, signed by create and parsed by parse.
+func (e *fastEnv) newLeaf(t testing.TB, mod func(*x509.Certificate),
+	create func(tmpl *x509.Certificate, pub crypto.PublicKey) ([]byte, error),
+	parse func([]byte) (*x509.Certificate, error)) *x509.Certificate {
+	t.Helper()
 	device, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +190,11 @@ func (e *fastEnv) leafUnder(t testing.TB, parent *x509.Certificate, mod func(*x5
 	if mod != nil {
 		mod(tmpl)
 	}
-	der, err := e.s.CreateCertificate(rand.Reader, tmpl, parent, device.Public(), e.rootKey)
+	der, err := create(tmpl, device.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := e.s.ParseCertificate(der)
+	c, err := parse(der)
 	if err != nil {
 		t.Fatal(err)
 	}
