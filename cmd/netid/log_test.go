@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestLibraryLogsInServiceFormat: what the OIDC library (zitadel) logs
@@ -35,10 +34,9 @@ func TestLibraryLogsInServiceFormat(t *testing.T) {
 	}
 
 	// The line is written before the response, but reaches the test through
-	// the child's stderr pipe: wait for it (bounded; not a timing assertion).
+	// the child's stderr pipe: wait for it.
 	var found map[string]any
-	deadline := time.Now().Add(10 * time.Second)
-	for found == nil && time.Now().Before(deadline) {
+	waitUntil(t, "the library logs the refused token request", func() bool {
 		for _, line := range strings.Split(s.logs.String(), "\n") {
 			if line == "" {
 				continue
@@ -51,13 +49,8 @@ func TestLibraryLogsInServiceFormat(t *testing.T) {
 				found = rec
 			}
 		}
-		if found == nil {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if found == nil {
-		t.Fatalf("no \"request error\" line for the refused token request; log:\n%s", s.logs)
-	}
+		return found != nil
+	})
 	if found["request_id"] != id || found["level"] != "WARN" {
 		t.Errorf("library line %v: want request_id %q and level WARN", found, id)
 	}
