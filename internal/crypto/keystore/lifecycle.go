@@ -320,25 +320,21 @@ func (s *Store) hasDuePending() bool {
 // promoteDue is PromoteDue for purpose p; the caller holds the lock and has
 // just reloaded.
 func (s *Store) promoteDue(ctx context.Context, p Purpose) (bool, error) {
-	var pending bool
-	for _, m := range s.List(p) {
-		pending = pending || m.State == StatePending
-	}
-	if !pending {
-		return false, nil
+	pending := s.inState(p, StatePending)
+	if len(pending) == 0 {
+		return false, nil // without reading the clock
 	}
 	now := s.now()
-	var cands []Meta
-	anyDue := false
-	for _, m := range s.List(p) {
-		if m.State == StateActive || isDue(m, now) {
-			cands = append(cands, m)
-			anyDue = anyDue || m.State == StatePending
+	var due []Meta
+	for _, m := range pending {
+		if isDue(m, now) {
+			due = append(due, m)
 		}
 	}
-	if !anyDue {
+	if len(due) == 0 {
 		return false, nil
 	}
+	cands := append(s.inState(p, StateActive), due...)
 	keep, _ := inUse(cands, func() time.Time { return now })
 	if keep.State == StatePending {
 		if _, err := s.setState(ctx, keep, StateActive); err != nil {
